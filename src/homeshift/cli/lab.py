@@ -1,0 +1,110 @@
+"""``homeshift lab ...``: start, inspect and stop the lab; sample rosters; control calls."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from homeshift.lab.control import LabControlError
+from homeshift.lab.runtime import DEFAULT_LAB_DIR, lab_status, start_lab, stop_lab
+from homeshift.lab.spec import LabSpec
+from homeshift.roster import write_roster
+from homeshift.sample import generate_agents
+
+app = typer.Typer(help="The lab: ASA headends and Windows desktops emulated on loopback.")
+console = Console(stderr=True)
+
+LabDir = Annotated[Path, typer.Option("--dir", help="Lab state folder.")]
+
+
+@app.command()
+def up(
+    headends: Annotated[int, typer.Option(min=0, help="ASA headends in the cluster.")] = 2,
+    spares: Annotated[int, typer.Option(min=0, help="Unconfigured spare ASAs.")] = 0,
+    desktops: Annotated[int, typer.Option(min=0, help="Windows desktops.")] = 0,
+    roster: Annotated[
+        Path | None, typer.Option(help="Roster CSV: desktops get the roster's hostnames.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for generated lab content.")] = 7,
+    lab_dir: LabDir = DEFAULT_LAB_DIR,
+) -> None:
+    """Start the lab in the background and wait until every endpoint accepts connections."""
+    components: dict[str, dict[str, Any]] = {}
+    if headends or spares:
+        components["asa"] = {"headends": headends, "spares": spares}
+    if desktops:
+        windows: dict[str, Any] = {"desktops": desktops}
+        if roster is not None:
+            windows["roster"] = str(roster.resolve())
+        components["windows"] = windows
+    if not components:
+        raise typer.BadParameter("nothing to start: give --headends and/or --desktops")
+    try:
+        with console.status("starting the lab ..."):
+            handle = start_lab(lab_dir, LabSpec(components=components, seed=seed))
+    except LabControlError as exc:
+        console.print(f"[red]lab did not start:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"lab up (pid {handle.pid}); inventory: {handle.inventory}")
+
+
+@app.command()
+def status(lab_dir: LabDir = DEFAULT_LAB_DIR) -> None:
+    """Print the running lab's status as JSON; exit 1 when no lab runs."""
+    info = lab_status(lab_dir)
+    if info is None:
+        console.print(f"no lab running in {lab_dir}")
+        raise typer.Exit(1)
+    typer.echo(json.dumps(info, indent=2))
+
+
+@app.command()
+def down(lab_dir: LabDir = DEFAULT_LAB_DIR) -> None:
+    """Stop the lab that `homeshift lab up` started in this folder (and nothing else)."""
+    if stop_lab(lab_dir):
+        console.print("lab stopped")
+    else:
+        console.print(f"no lab running in {lab_dir}")
+
+
+@app.command("roster")
+def roster_cmd(
+    agents: Annotated[int, typer.Option(min=1, help="Number of agents.")] = 600,
+    seed: Annotated[int, typer.Option(help="Same seed, same roster.")] = 7,
+    out: Annotated[Path, typer.Option(help="Where to write the CSV.")] = Path("roster.csv"),
+) -> None:
+    """Write a deterministic, realistic sample roster."""
+    count = write_roster(generate_agents(agents, seed), out)
+    console.print(f"wrote {count} agents to {out}")
+
+
+@app.command("call")
+def call_cmd(
+    op: Annotated[str, typer.Argument(help="Operation, e.g. asa.connect_users.")],
+    args: Annotated[
+        list[str] | None, typer.Argument(help="key=value arguments; values parsed as JSON.")
+    ] = None,
+    lab_dir: LabDir = DEFAULT_LAB_DIR,
+) -> None:
+    """Call a lab control operation and print its JSON result."""
+    from homeshift.lab.control import call
+
+    kwargs: dict[str, Any] = {}
+    for item in args or []:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"{item!r} is not key=value")
+        try:
+            kwargs[key] = json.loads(raw)
+        except ValueError:
+            kwargs[key] = raw
+    try:
+        result = call(lab_dir, op, **kwargs)
+    except LabControlError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    typer.echo(json.dumps(result, indent=2, default=str))
