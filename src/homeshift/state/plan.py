@@ -1,0 +1,82 @@
+"""A small reader for the waves of a plan file (``docs/plan-file.md``, version 1).
+
+The state store and the notifier need only the waves (number, teams, agents and, when the
+scheduler set one, the date), so this reads just that part and validates it strictly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+
+class PlanFileError(ValueError):
+    """The plan file cannot be used; the message names the file and the wave."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedWave:
+    number: int
+    teams: tuple[str, ...]
+    agents: tuple[str, ...]
+    date: date | None = None
+
+
+def parse_plan_waves(data: Mapping[str, Any], source: str = "<memory>") -> tuple[PlannedWave, ...]:
+    """Waves of a decoded plan document, in file order."""
+    if data.get("version") != 1:
+        raise PlanFileError(f"{source}: unsupported plan version {data.get('version')!r}")
+    raw_waves = data.get("waves")
+    if not isinstance(raw_waves, list):
+        raise PlanFileError(f"{source}: 'waves' must be a list")
+    waves: list[PlannedWave] = []
+    seen: set[int] = set()
+    for index, raw in enumerate(raw_waves, start=1):
+        where = f"{source}: wave entry {index}"
+        if not isinstance(raw, dict):
+            raise PlanFileError(f"{where} is not an object")
+        number = raw.get("number")
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            raise PlanFileError(f"{where}: 'number' must be a positive integer")
+        if number in seen:
+            raise PlanFileError(f"{where}: wave {number} appears twice")
+        seen.add(number)
+        teams = _strings(raw.get("teams"), f"{where} (wave {number}): 'teams'")
+        agents = _strings(raw.get("agents"), f"{where} (wave {number}): 'agents'")
+        when: date | None = None
+        if raw.get("date"):
+            try:
+                when = date.fromisoformat(str(raw["date"]))
+            except ValueError as exc:
+                raise PlanFileError(f"{where}: 'date' {raw['date']!r} is not YYYY-MM-DD") from exc
+        waves.append(PlannedWave(number, teams, agents, when))
+    return tuple(waves)
+
+
+def _strings(value: object, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PlanFileError(f"{what} must be a list of strings")
+    return tuple(value)
+
+
+def read_plan_waves(path: str | Path) -> tuple[PlannedWave, ...]:
+    """Read the waves of a JSON plan file."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PlanFileError(f"{path}: cannot read plan file ({exc})") from exc
+    if not isinstance(data, dict):
+        raise PlanFileError(f"{path}: not a plan object")
+    return parse_plan_waves(data, str(path))
+
+
+def find_wave(waves: Sequence[PlannedWave], number: int) -> PlannedWave:
+    for wave in waves:
+        if wave.number == number:
+            return wave
+    raise PlanFileError(f"wave {number} is not in the plan (waves: {[w.number for w in waves]})")
