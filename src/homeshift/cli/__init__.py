@@ -13,6 +13,9 @@ import typer
 #: group name -> module exposing a ``typer.Typer`` called ``app``
 COMMAND_GROUPS: dict[str, str] = {
     "lab": "homeshift.cli.lab",
+    "state": "homeshift.cli.state",
+    "consent": "homeshift.cli.consent",
+    "notify": "homeshift.cli.notify",
 }
 
 app = typer.Typer(

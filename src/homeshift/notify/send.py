@@ -210,7 +210,11 @@ def notify_wave(
     run_id = store.start_run(
         "notify",
         actor=actor,
-        details={"wave": wave, "dry_run": transport.dry_run, "notices": len(notices)},
+        details={
+            "wave": wave,
+            "mode": "dry-run" if transport.dry_run else "send",
+            "notices": len(notices),
+        },
     )
     outcomes: list[NoticeOutcome] = []
     try:
