@@ -664,10 +664,13 @@ class Store:
                 claimed_at=now,
                 claimed_by=claimed_by,
             )
-            result = conn.execute(
-                insert.on_conflict_do_nothing(index_elements=["wave", "recipient", "kind"])
-            )
-            if result.rowcount == 1:
+            # RETURNING, not rowcount: rowcount of INSERT ... ON CONFLICT differs by driver.
+            inserted = conn.execute(
+                insert.on_conflict_do_nothing(
+                    index_elements=["wave", "recipient", "kind"]
+                ).returning(n.c.id)
+            ).first()
+            if inserted is not None:
                 return True
             takeover: ColumnElement[bool] = n.c.status.in_(("failed", "dry_run"))
             if reclaim_in_doubt_after is not None:
@@ -739,14 +742,14 @@ class Store:
             insert = self._insert(n).values(
                 wave=wave, recipient=recipient, kind=kind, attempts=0, **values
             )
-            result = conn.execute(
+            written = conn.execute(
                 insert.on_conflict_do_update(
                     index_elements=["wave", "recipient", "kind"],
                     set_=values,
                     where=n.c.status == "dry_run",
-                )
-            )
-            return result.rowcount == 1
+                ).returning(n.c.id)
+            ).first()
+            return written is not None
 
     def notification_status(self, wave: int, recipient: str, kind: str) -> str | None:
         n = schema.notifications
