@@ -1,0 +1,1 @@
+"""Verification: testinfra modules for Windows desktops, an ASA backend, suites and results."""
