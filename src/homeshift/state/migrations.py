@@ -43,6 +43,7 @@ def _create_tables(version: int) -> Callable[[Connection], None]:
 UPGRADE_STEPS: tuple[UpgradeStep, ...] = (
     UpgradeStep(1, "agents, declarations, audit trail, notifications, runs", _create_tables(1)),
     UpgradeStep(2, "migration status per agent and wave, verification results", _create_tables(2)),
+    UpgradeStep(3, "migration ledger: current wave list and decisions", _create_tables(3)),
 )
 SCHEMA_VERSION: int = UPGRADE_STEPS[-1].version
 

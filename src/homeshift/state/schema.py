@@ -140,10 +140,31 @@ verification_results = Table(
     Column("run_id", String(64), nullable=True),
 )
 
+# ---- version 3: the migration loop's ledger --------------------------------------------------
+
+wave_plan = Table(
+    "wave_plan",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1: the current list
+    Column("waves", JSON, nullable=False),
+    Column("saved_at", Timestamp, nullable=False),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("after_wave", Integer, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("at", Timestamp, nullable=False),
+)
+
 #: tables each schema version introduced, in creation order
 TABLES_BY_VERSION: dict[int, tuple[Table, ...]] = {
     1: (agents, declarations, declaration_audit, notifications, runs),
     2: (agent_status, wave_status, verification_results),
+    3: (wave_plan, decisions),
 }
 
 AGENT_STATES: tuple[str, ...] = (

@@ -841,6 +841,103 @@ class Store:
         with self._read() as conn:
             return {r.wave: r.state for r in conn.execute(select(w.c.wave, w.c.state))}
 
+    def record_wave_outcome(
+        self,
+        wave: int,
+        *,
+        moved: Sequence[str],
+        held: Sequence[tuple[str, str]],
+        ok: bool,
+    ) -> None:
+        """One transaction: agents moved/held (with reason) and the wave done or failed."""
+        now = _now()
+        ids = [*moved, *(eid for eid, _ in held)]
+        with self._write() as conn:
+            known: set[str] = set()
+            for chunk in _chunks(ids, 500):
+                known |= self._known(conn, chunk)
+            unknown = sorted(set(ids) - known)
+            if unknown:
+                raise StoreError(
+                    f"wave {wave}: unknown employee(s) {', '.join(unknown[:10])}; sync the roster"
+                )
+            rows = [
+                {"employee_id": eid, "wave": wave, "state": "moved", "reason": None}
+                for eid in moved
+            ] + [
+                {"employee_id": eid, "wave": wave, "state": "held", "reason": reason}
+                for eid, reason in held
+            ]
+            if rows:
+                insert = self._insert(schema.agent_status)
+                conn.execute(
+                    insert.on_conflict_do_update(
+                        index_elements=["employee_id"],
+                        set_={
+                            "wave": insert.excluded.wave,
+                            "state": insert.excluded.state,
+                            "reason": insert.excluded.reason,
+                            "updated_at": insert.excluded.updated_at,
+                        },
+                    ),
+                    [{**row, "updated_at": now} for row in rows],
+                )
+            state = "done" if ok else "failed"
+            insert = self._insert(schema.wave_status)
+            conn.execute(
+                insert.values(
+                    wave=wave, state=state, finished_at=now, updated_at=now
+                ).on_conflict_do_update(
+                    index_elements=["wave"],
+                    set_={"state": state, "finished_at": now, "updated_at": now},
+                )
+            )
+
+    def agents_in_state(self, state: str) -> set[str]:
+        s = schema.agent_status
+        with self._read() as conn:
+            return set(conn.execute(select(s.c.employee_id).where(s.c.state == state)).scalars())
+
+    def waves_in_state(self, state: str) -> set[int]:
+        w = schema.wave_status
+        with self._read() as conn:
+            return set(conn.execute(select(w.c.wave).where(w.c.state == state)).scalars())
+
+    def record_decision(self, after_wave: int, action: str, details: Mapping[str, Any]) -> None:
+        """Append a migration-loop decision (append-only, like the audit trail)."""
+        with self._write() as conn:
+            conn.execute(
+                schema.decisions.insert().values(
+                    after_wave=after_wave, action=action, details=dict(details), at=_now()
+                )
+            )
+
+    def decisions(self) -> list[tuple[int, str, dict[str, Any], datetime]]:
+        d = schema.decisions
+        with self._read() as conn:
+            return [
+                (r.after_wave, r.action, r.details, _aware_required(r.at))
+                for r in conn.execute(select(d).order_by(d.c.id))
+            ]
+
+    def save_wave_plan(self, waves: Sequence[Mapping[str, Any]]) -> None:
+        """Replace the stored current wave list (after a re-plan) in one statement."""
+        now = _now()
+        insert = self._insert(schema.wave_plan)
+        data = [dict(w) for w in waves]
+        with self._write() as conn:
+            conn.execute(
+                insert.values(id=1, waves=data, saved_at=now).on_conflict_do_update(
+                    index_elements=["id"], set_={"waves": data, "saved_at": now}
+                )
+            )
+
+    def load_wave_plan(self) -> list[dict[str, Any]] | None:
+        p = schema.wave_plan
+        with self._read() as conn:
+            value = conn.execute(select(p.c.waves).where(p.c.id == 1)).scalar_one_or_none()
+        return list(value) if value is not None else None
+
     def record_verification(
         self,
         host: str,

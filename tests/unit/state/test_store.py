@@ -33,11 +33,11 @@ def synced(store: Store) -> Store:
 def test_new_store_has_every_table_and_current_version(tmp_path: Path) -> None:
     path = tmp_path / "s" / "homeshift.db"
     with Store.open(f"sqlite:///{path}") as store:
-        assert store.version() == SCHEMA_VERSION == 2
+        assert store.version() == SCHEMA_VERSION == 3
     tables = set(inspect(create_engine(f"sqlite:///{path}")).get_table_names())
     assert {
         "schema_version", "agents", "declarations", "declaration_audit", "notifications",
-        "agent_status", "wave_status", "verification_results", "runs",
+        "agent_status", "wave_status", "verification_results", "runs", "wave_plan", "decisions",
     } <= tables  # fmt: skip
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -79,7 +79,7 @@ def test_upgrade_from_version_1_keeps_data(tmp_path: Path) -> None:
     store_v1.close()
 
     with Store.open(url) as store:
-        assert store.version() == 2
+        assert store.version() == SCHEMA_VERSION
         assert len(store.agents()) == 10  # v1 data survived
         store.set_agent_state("E00001", "gated", reason="no VPN profile yet")
         state = store.agent_state("E00001")

@@ -102,4 +102,4 @@ def test_killed_upgrade_keeps_previous_version(tmp_path: Path) -> None:
         assert "agent_status" not in set(names)
     store.close()
     with Store.open(url) as healed:
-        assert healed.version() == 2
+        assert healed.version() == migrations.SCHEMA_VERSION
