@@ -209,3 +209,31 @@ def gather_facts(
 ) -> ProvisionOutcome:
     """Preflight: one agent run with no resources, facts only."""
     return provision(host, transport, Document(resources=(), gather_facts=True), secrets=secrets)
+
+
+def ansible_result(outcome: ProvisionOutcome, with_diff: bool) -> dict[str, Any]:
+    """The task result the action plugins return (no secrets; diff only when asked for)."""
+    result: dict[str, Any] = {
+        "changed": outcome.changed,
+        "failed": outcome.failed,
+        "msg": outcome.msg,
+        "reboot_required": outcome.reboot_required,
+        "results": [r.as_dict() for r in outcome.results],
+        "changed_resources": [r.id for r in outcome.results if r.changed],
+        "agent_runs": outcome.agent_runs,
+        "transport_attempts": outcome.transport_attempts,
+        "red": outcome.red,
+        "red_reasons": list(outcome.red_reasons),
+        "ansible_facts": {
+            "homeshift_desktop_red": outcome.red,
+            "homeshift_desktop_red_reasons": list(outcome.red_reasons),
+            "homeshift_reboot_required": outcome.reboot_required,
+        },
+    }
+    if outcome.facts:
+        result["desktop_facts"] = dict(outcome.facts)
+    if outcome.unreachable:
+        result["unreachable"] = True
+    if with_diff and outcome.diffs:
+        result["diff"] = [dict(d) for d in outcome.diffs]
+    return result

@@ -1,0 +1,49 @@
+# Copyright: homeshift contributors; Apache-2.0
+"""Documentation only: the work is done by the action plugin of the same name (controller side)."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: desktop_facts
+short_description: Preflight facts of a Windows desktop over WinRM (one agent run, no changes)
+description:
+  - Runs the homeshift agent with an empty document and returns the desktop's facts as
+    C(ansible_facts.homeshift_desktop) - hostname, domain, OS build, disks, network adapters, TPM,
+    BitLocker volumes, installed Cisco products, VPN agent services, pending reboot, cached logons.
+  - Uses the same connection variables, security defaults and retry policy as
+    M(homeshift.core.desktop_state).
+version_added: 0.1.0
+author: homeshift contributors
+options:
+  connection_retries:
+    description: Attempts for transient connection failures (refused, 5xx); 401 is never retried.
+    type: int
+    default: 3
+  connection_retry_delay:
+    description: Seconds before the first connection retry; doubles each time.
+    type: float
+    default: 1.0
+attributes:
+  check_mode:
+    support: full
+    description: Read-only.
+  diff_mode:
+    support: none
+    description: Nothing to diff.
+"""
+
+EXAMPLES = r"""
+- name: Read the desktop before the move
+  homeshift.core.desktop_facts:
+
+- name: Stop when the disk is too small
+  ansible.builtin.assert:
+    that: homeshift_desktop.disks[0].free_gb >= 10
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: The facts, under C(homeshift_desktop) (layout in docs/desktop-agent-contract.md).
+  type: dict
+  returned: success
+"""
