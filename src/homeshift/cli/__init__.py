@@ -16,6 +16,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "state": "homeshift.cli.state",
     "consent": "homeshift.cli.consent",
     "notify": "homeshift.cli.notify",
+    "board": "homeshift.cli.board",
 }
 
 app = typer.Typer(

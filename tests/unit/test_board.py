@@ -1,0 +1,133 @@
+"""The board: terminal tables, JSON, exit codes and input errors of `homeshift board`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from homeshift.board import print_board, readiness_json
+from homeshift.cli import app
+from homeshift.readiness import Light, Thresholds, assess
+from homeshift.readiness_inputs import read_headend_loads, read_plan
+from homeshift.roster import load_roster
+from homeshift.verify.results import read_results
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "readiness"
+ARGS = [
+    "board",
+    "--roster",
+    str(FIXTURES / "roster.csv"),
+    "--plan",
+    str(FIXTURES / "plan.json"),
+    "--verification",
+    str(FIXTURES / "results.json"),
+]
+
+
+def fixture_readiness(headends: str | None = None):  # type: ignore[no-untyped-def]
+    plan = read_plan(FIXTURES / "plan.json")
+    results = read_results(FIXTURES / "results.json")
+    loads = (
+        read_headend_loads(FIXTURES / headends, plan.session_limits)
+        if headends
+        else results.headend_loads()
+    )
+    return assess(
+        load_roster(FIXTURES / "roster.csv"),
+        plan.waves,
+        results.desktop_verdicts(),
+        loads,
+        Thresholds(),
+        unschedulable=plan.unschedulable,
+    )
+
+
+def test_board_shows_counts_lights_and_the_red_list_with_reasons() -> None:
+    console = Console(record=True, width=200, color_system=None)
+    print_board(fixture_readiness(), console)
+    text = console.export_text()
+    assert "6 agents: 3 green  1 yellow  2 red" in text
+    assert "Red list (2)" in text
+    assert "E0000002" in text and "service csc_vpnagent is Stopped (expected Running)" in text
+    assert "not schedulable: no signed data-protection declaration on file" in text
+    for title in ("Wave capacity", "Headend load", "Waves", "Sites", "Operating offices", "Teams"):
+        assert title in text
+    assert "asa-02" in text and "20.0%" in text
+
+
+def test_board_records_colours() -> None:
+    console = Console(record=True, width=200, force_terminal=True, color_system="truecolor")
+    print_board(fixture_readiness(), console)
+    html = console.export_html()
+    assert "● RED" in html and "● GREEN" in html and "● YELLOW" in html
+
+
+def test_json_lists_every_agent_and_rollup() -> None:
+    data = readiness_json(fixture_readiness("headends-overloaded.json"))
+    assert data["counts"] == {"green": 0, "yellow": 1, "red": 5}  # E0000006 is in no wave
+    assert [w["light"] for w in data["waves"]] == ["red", "red"]
+    assert any(
+        "asa-02 over its load threshold (95% > 80%)" in r for r in data["waves"][0]["reasons"]
+    )
+    assert {r["key"] for r in data["rollups"]["site"]} == {"Berlin", "Leipzig"}
+    assert len(data["agents"]) == 6
+
+
+def test_cli_json_and_max_red_exit_code() -> None:
+    runner = CliRunner()
+    ok = runner.invoke(app, [*ARGS, "--json", "--max-red", "2"])
+    assert ok.exit_code == 0, ok.output
+    data = json.loads(ok.stdout)
+    assert data["counts"]["red"] == 2
+    too_many = runner.invoke(app, [*ARGS, "--json", "--max-red", "1"])
+    assert too_many.exit_code == 1
+    assert "2 agents are red (more than --max-red 1)" in too_many.stderr
+
+
+def test_cli_headend_file_turns_waves_red(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, [*ARGS, "--headends", str(FIXTURES / "headends-overloaded.json"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert {w["light"] for w in json.loads(result.stdout)["waves"]} == {"red"}
+
+
+def test_cli_writes_html_report(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(app, [*ARGS, "--html", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Red list (2)" in result.stdout
+    assert "<svg" in out.read_text()
+
+
+@pytest.mark.parametrize(
+    ("bad", "content", "message"),
+    [
+        ("plan.json", '{"version": 3}', "unsupported plan version 3"),
+        (
+            "results.json",
+            '{"version": 1, "hosts": {"X": {"kind": "desk", "ok": true}}}',
+            "host X: kind must be desktop or headend",
+        ),
+        ("plan.json", "{not json", "not valid json"),
+    ],
+)
+def test_cli_bad_input_exits_2_naming_the_file(
+    tmp_path: Path, bad: str, content: str, message: str
+) -> None:
+    path = tmp_path / bad
+    path.write_text(content)
+    args = list(ARGS)
+    args[args.index(str(FIXTURES / bad))] = str(path)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert str(path) in result.stderr
+    assert message in result.stderr
+
+
+def test_light_enum_orders_by_severity() -> None:
+    assert Light.GREEN.rank < Light.YELLOW.rank < Light.RED.rank
