@@ -267,11 +267,23 @@ class Store:
             return postgresql.insert(table)
         return sqlite.insert(table)
 
-    def _lock_employee(self, conn: Connection, employee_id: str) -> None:
-        """Serialise changes to one employee's declaration (SQLite already serialises writers)."""
-        if self.dialect == "postgresql":
-            key = zlib.crc32(employee_id.encode()) - 2**31
-            conn.execute(text("SELECT pg_advisory_xact_lock(1, :key)"), {"key": key})
+    def _lock_employees(self, conn: Connection, employee_ids: Sequence[str]) -> None:
+        """Serialise changes to these employees' declarations until commit.
+
+        SQLite already serialises writers (BEGIN IMMEDIATE). PostgreSQL row locks cannot cover
+        rows that do not exist yet, so take per-employee advisory locks, in sorted order so that
+        two overlapping batches never deadlock.
+        """
+        if self.dialect != "postgresql" or not employee_ids:
+            return
+        keys = sorted({zlib.crc32(eid.encode()) - 2**31 for eid in employee_ids})
+        conn.execute(
+            text(
+                "SELECT count(pg_advisory_xact_lock(1, k)) FROM "
+                "(SELECT unnest(CAST(:keys AS integer[])) AS k ORDER BY 1) AS ordered"
+            ),
+            {"keys": keys},
+        )
 
     def version(self) -> int:
         with self._read() as conn:
@@ -352,13 +364,13 @@ class Store:
             if import_consent:
                 have = set(conn.execute(select(schema.declarations.c.employee_id)).scalars())
                 source = f"roster:{Path(roster.source).name}"
-                for agent in roster:
-                    if agent.consent_date is None or agent.employee_id in have:
-                        continue
-                    self._apply_declaration(
-                        conn, agent.employee_id, agent.consent_date, "roster", actor, source, now
-                    )
-                    imported += 1
+                from_roster = [
+                    (agent.employee_id, agent.consent_date, "roster")
+                    for agent in roster
+                    if agent.consent_date is not None and agent.employee_id not in have
+                ]
+                self._apply_declarations(conn, from_roster, actor, source, now)
+                imported = len(from_roster)
         return SyncReport(len(added), len(changed), len(gone), imported)
 
     def assign_waves(self, waves: Iterable[PlannedWave]) -> int:
@@ -476,64 +488,69 @@ class Store:
             unknown = sorted(ids - known)
             if unknown:
                 raise StoreError(f"unknown employee(s), not in the roster: {', '.join(unknown)}")
-            return [
-                self._apply_declaration(conn, eid, signed_on, by, actor, source, now)
-                for eid, signed_on, by in entries
-            ]
+            return self._apply_declarations(conn, entries, actor, source, now)
 
-    def _apply_declaration(
+    def _apply_declarations(
         self,
         conn: Connection,
-        employee_id: str,
-        signed_on: date,
-        collected_by: str,
+        entries: Sequence[tuple[str, date, str]],
         actor: str,
         source: str,
         now: datetime,
-    ) -> str:
-        self._lock_employee(conn, employee_id)
+    ) -> list[str]:
+        """Upsert declarations and their audit rows in bulk; returns one action per entry."""
+        ids = sorted({eid for eid, _, _ in entries})
+        self._lock_employees(conn, ids)
         d = schema.declarations
-        row = (
-            conn.execute(select(d).where(d.c.employee_id == employee_id).with_for_update())
-            .mappings()
-            .first()
-        )
-        new = {"signed_on": signed_on.isoformat(), "collected_by": collected_by, "revoked": False}
-        old = None
-        if row is not None:
-            old = {
-                "signed_on": row["signed_on"],
-                "collected_by": row["collected_by"],
-                "revoked": row["revoked_at"] is not None,
+        current: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(ids, 500):
+            query = select(d).where(d.c.employee_id.in_(chunk)).with_for_update()
+            for row in conn.execute(query).mappings():
+                current[row["employee_id"]] = {
+                    "signed_on": row["signed_on"],
+                    "collected_by": row["collected_by"],
+                    "revoked": row["revoked_at"] is not None,
+                }
+        actions: list[str] = []
+        upserts: dict[str, dict[str, Any]] = {}
+        audits: list[dict[str, Any]] = []
+        for employee_id, signed_on, collected_by in entries:
+            new = {
+                "signed_on": signed_on.isoformat(),
+                "collected_by": collected_by,
+                "revoked": False,
             }
+            old = current.get(employee_id)
             if old == new:
-                return "unchanged"
-        values = {
-            "signed_on": signed_on.isoformat(),
-            "collected_by": collected_by,
-            "recorded_at": now,
-            "revoked_at": None,
-            "source": source,
-        }
-        insert = self._insert(d)
-        conn.execute(
-            insert.values(employee_id=employee_id, **values).on_conflict_do_update(
-                index_elements=["employee_id"], set_=values
+                actions.append("unchanged")
+                continue
+            action = "record" if old is None else "update"
+            upserts[employee_id] = {
+                "employee_id": employee_id,
+                "signed_on": new["signed_on"],
+                "collected_by": collected_by,
+                "recorded_at": now,
+                "revoked_at": None,
+                "source": source,
+            }
+            audits.append(
+                {"at": now, "actor": actor, "action": action, "employee_id": employee_id,
+                 "old": old, "new": new, "source": source}
+            )  # fmt: skip
+            current[employee_id] = new
+            actions.append(action)
+        if upserts:
+            insert = self._insert(d)
+            columns = ("signed_on", "collected_by", "recorded_at", "revoked_at", "source")
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["employee_id"],
+                    set_={c: insert.excluded[c] for c in columns},
+                ),
+                list(upserts.values()),
             )
-        )
-        action = "record" if row is None else "update"
-        conn.execute(
-            schema.declaration_audit.insert().values(
-                at=now,
-                actor=actor,
-                action=action,
-                employee_id=employee_id,
-                old=old,
-                new=new,
-                source=source,
-            )
-        )
-        return action
+            conn.execute(schema.declaration_audit.insert(), audits)
+        return actions
 
     def revoke_declaration(
         self, employee_id: str, *, reason: str, actor: str | None = None, source: str = "cli"
@@ -545,7 +562,7 @@ class Store:
         with self._write() as conn:
             if employee_id not in self._known(conn, [employee_id]):
                 raise StoreError(f"unknown employee {employee_id}: not in the roster")
-            self._lock_employee(conn, employee_id)
+            self._lock_employees(conn, [employee_id])
             row = (
                 conn.execute(select(d).where(d.c.employee_id == employee_id).with_for_update())
                 .mappings()
