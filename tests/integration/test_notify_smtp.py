@@ -426,3 +426,85 @@ def test_cli_notify_over_starttls_with_password_from_env(
     )  # fmt: skip
     assert dry.exit_code == 0, dry.output
     assert '"status": "skipped"' in dry.output  # already really sent: no dry-run copy needed
+
+
+def test_two_concurrent_runs_send_each_notice_once(
+    plain_smtp: tuple[Recorder, int], store: Store, tmp_path: Path
+) -> None:
+    import threading
+
+    recorder, port = plain_smtp
+    recorder.reset()
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    barrier = threading.Barrier(2)
+    reports: list[Any] = []
+
+    def run() -> None:
+        with Store.open(url) as own:
+            barrier.wait()
+            transport = SmtpTransport(SmtpSettings("127.0.0.1", port, security="plain"))
+            reports.append(
+                notify_wave(
+                    own,
+                    ROSTER,
+                    PLAN,
+                    1,
+                    transport=transport,
+                    config=CONFIG,
+                    wave_date=WAVE_DAY,
+                    include_offices=True,
+                )
+            )
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sum(r.summary()["sent"] for r in reports) == 4
+    assert sorted(str(m["To"]) for m in recorder.received) == sorted(
+        [*LEADS, "office.ber1@example.com", "office.lej1@example.com"]
+    )
+
+
+def test_claim_left_by_a_killed_run_is_in_doubt_until_told(
+    plain_smtp: tuple[Recorder, int], store: Store
+) -> None:
+    recorder, port = plain_smtp
+    recorder.reset()
+    # A run claimed this notice and died before recording the outcome.
+    assert store.claim_notification(1, "lead.ber-t01@example.com", "team:BER-T01")
+    transport = SmtpTransport(SmtpSettings("127.0.0.1", port, security="plain"))
+    report = notify_wave(
+        store, ROSTER, PLAN, 1, transport=transport, config=CONFIG, wave_date=WAVE_DAY
+    )
+    assert {(o.kind, o.status) for o in report.outcomes} == {
+        ("team:BER-T01", "in_doubt"),
+        ("team:LEJ-T07", "sent"),
+    }
+    assert store.wave_states()[1] == "planned"  # not every notice is known to be out
+    report = notify_wave(
+        store, ROSTER, PLAN, 1, transport=transport, config=CONFIG, wave_date=WAVE_DAY,
+        reclaim_in_doubt_after=dt.timedelta(0),
+    )  # fmt: skip
+    assert report.summary()["sent"] == 1
+    assert sorted(str(m["To"]) for m in recorder.received) == sorted(LEADS)
+
+
+def test_implicit_tls_smtps(tmp_path: Path, store: Store) -> None:
+    recorder = Recorder()
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    port = _free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port, ssl_context=context)
+    controller.start()
+    try:
+        settings = SmtpSettings("127.0.0.1", port, security="ssl", ca_file=str(cert), timeout=10)
+        report = notify_wave(
+            store, ROSTER, PLAN, 1, transport=SmtpTransport(settings), config=CONFIG,
+            wave_date=WAVE_DAY,
+        )  # fmt: skip
+    finally:
+        controller.stop()
+    assert report.summary()["sent"] == 2 and len(recorder.received) == 2

@@ -185,7 +185,12 @@ def list_(
         typer.echo(json.dumps(rows, indent=2))
         return
     table = Table(title="missing declarations" if missing else "declarations")
-    for column in rows[0] if rows else ["employee_id"]:
+    columns = (
+        ("employee_id", "team", "office", "wave")
+        if missing
+        else ("employee_id", "signed_on", "collected_by", "status", "source")
+    )
+    for column in columns:
         table.add_column(column)
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row.values()))

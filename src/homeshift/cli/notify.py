@@ -143,5 +143,8 @@ def wave(
     where = f" into {out}" if dry_run else ""
     console.print(f"wave {number}: {summary or 'nothing to do'}{where}")
     if not report.ok:
-        console.print("failed notices are recorded and retried by the next run")
+        console.print(
+            "failed notices are recorded and retried by the next run; in-doubt ones (claimed "
+            "by a run that died) are re-sent only with --resend-in-doubt-after MINUTES"
+        )
         raise typer.Exit(2)

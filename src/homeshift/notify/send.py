@@ -64,7 +64,8 @@ class NotifyReport:
 
     @property
     def ok(self) -> bool:
-        return self.count("failed") == 0
+        """Every notice is known to be out (none failed, none left in doubt by a killed run)."""
+        return self.count("failed") == 0 and self.count("in_doubt") == 0
 
     def summary(self) -> dict[str, int]:
         statuses = ("sent", "failed", "skipped", "in_doubt", "dry_run")
