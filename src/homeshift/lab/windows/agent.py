@@ -282,10 +282,12 @@ def _msiexec(
 ) -> tuple[int, list[str]]:
     """Run the emulated msiexec; returns (exit code, MSI log lines)."""
     log = [f"=== Verbose logging started: homeshift lab msiexec {code} ==="]
-    forced = faults.take_msi_failure()
-    if forced == 1618:
-        log.append("MSI (c) Another installation is in progress. Error 1618.")
-        return 1618, log
+    forced = faults.take_msi_exit(code)
+    if forced is not None and forced not in (0, 3010, 1641, 1603):
+        log.append(f"MSI (c) Error {forced}: forced by the lab (fault injection).")
+        if forced == 1618:
+            log.append("MSI (c) Another installation is in progress.")
+        return forced, log
     if wanted == "absent":
         package = share.package_by_code(code)
         state = edit()
@@ -335,6 +337,8 @@ def _msiexec(
     state.consume_disk("C:", package.size_mb / 1024)
     log.append(f"MSI (s) Product: {package.display_name} -- Installation completed successfully.")
     log.append("Action ended: INSTALL. Return value 1.")
+    if forced in (3010, 1641):
+        return forced, log
     if package.reboot_required or _reboot_desktop(state, package):
         return 3010, log
     return 0, log

@@ -385,6 +385,7 @@ def run_powershell(session: Session, script: str) -> int:
     statements = [
         s for line in script.replace("\r\n", "\n").split("\n") for s in split_top(line, ";")
     ]
+    unknown = False
     for raw in statements:
         statement = raw.strip()
         if not statement or statement.startswith("#") or _NOISE.match(statement):
@@ -392,14 +393,17 @@ def run_powershell(session: Session, script: str) -> int:
         exit_match = re.match(r"^exit\s*(-?\d+)?$", statement, re.IGNORECASE)
         if exit_match:
             return int(exit_match.group(1) or 0)
+        session.ok = True  # $? describes the last statement, as powershell.exe's exit code does
         try:
             values = evaluate(session, statement)
         except PsError as err:
             session.ok = False
+            unknown |= err.fqid == "CommandNotFoundException"
             session.errors.extend(format_error(err, statement))
             continue
         session.out.extend(render_default(values))
-    return 0 if session.ok else 1
+    # A statement the lab does not know makes the whole run fail: never a silent success.
+    return 0 if session.ok and not unknown else 1
 
 
 def evaluate(session: Session, statement: str) -> list[Any]:

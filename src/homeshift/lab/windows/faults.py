@@ -6,7 +6,7 @@ Faults live in a dict keyed by desktop index, so healthy desktops cost nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: fault name -> (parameter name, default); documented in docs/lab.md
@@ -15,8 +15,9 @@ FAULTS: Mapping[str, Mapping[str, Any]] = {
     "auth_401": {},  # every request answered 401, even with good credentials
     "slow_receive": {"delay_s": 2.0},  # each Receive answered after delay_s
     "hanging_receive": {},  # Receive never completes: OperationTimeout faults forever
-    "msi_1618": {"count": 1},  # next `count` MSI installs exit 1618
-    "msi_1603": {"count": None},  # MSI installs exit 1603 (None: until cleared)
+    "msi_1618": {"count": 1, "product_code": None},  # next `count` installs exit 1618
+    "msi_1603": {"count": None, "product_code": None},  # installs exit 1603 (None: until cleared)
+    "msi_exit": {"code": 3010, "count": 1, "product_code": None},  # any msiexec exit code
     "reboot_midway": {"down_s": 5.0},  # next agent run: reboot mid-run, back after down_s
     "disk_full": {},  # C: has no free space: installs 1603, file writes fail
 }
@@ -27,29 +28,38 @@ class FaultError(ValueError):
 
 
 @dataclass
+class MsiOverride:
+    """msiexec answers ``code`` for ``remaining`` runs (None: until cleared)."""
+
+    code: int
+    remaining: int | None
+    product_code: str | None = None
+
+
+@dataclass
 class DesktopFaults:
     unreachable: bool = False
     auth_401: bool = False
     slow_receive_s: float = 0.0
     hanging_receive: bool = False
-    msi_1618_left: int = 0
-    msi_1603_left: int | None = 0  # None = forever
+    msi_overrides: list[MsiOverride] = field(default_factory=list)
     reboot_midway_s: float | None = None
     disk_full: bool = False
 
     def active(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in (False, 0, 0.0, None)}
+        data = {k: v for k, v in asdict(self).items() if v not in (False, 0, 0.0, None, [])}
+        return data
 
-    def take_msi_failure(self) -> int | None:
-        """Exit code forced on the next MSI install, consuming one count."""
-        if self.msi_1618_left > 0:
-            self.msi_1618_left -= 1
-            return 1618
-        if self.msi_1603_left is None:
-            return 1603
-        if self.msi_1603_left > 0:
-            self.msi_1603_left -= 1
-            return 1603
+    def take_msi_exit(self, product_code: str) -> int | None:
+        """Exit code forced on this msiexec run, consuming one count of the first match."""
+        for override in self.msi_overrides:
+            if override.product_code and override.product_code.upper() != product_code.upper():
+                continue
+            if override.remaining is not None:
+                override.remaining -= 1
+                if override.remaining <= 0:
+                    self.msi_overrides.remove(override)
+            return override.code
         return None
 
 
@@ -71,11 +81,14 @@ def apply_fault(faults: DesktopFaults, fault: str, params: Mapping[str, Any]) ->
             faults.slow_receive_s = _positive(float(merged["delay_s"]), "delay_s")
         elif fault == "hanging_receive":
             faults.hanging_receive = True
-        elif fault == "msi_1618":
-            faults.msi_1618_left = int(_positive(int(merged["count"]), "count"))
-        elif fault == "msi_1603":
+        elif fault in ("msi_1618", "msi_1603", "msi_exit"):
+            code = {"msi_1618": 1618, "msi_1603": 1603}.get(fault) or int(merged["code"])
             count = merged["count"]
-            faults.msi_1603_left = None if count is None else int(_positive(int(count), "count"))
+            remaining = None if count is None else int(_positive(int(count), "count"))
+            product = merged["product_code"]
+            faults.msi_overrides.append(
+                MsiOverride(code, remaining, None if product is None else str(product))
+            )
         elif fault == "reboot_midway":
             faults.reboot_midway_s = _positive(float(merged["down_s"]), "down_s")
         elif fault == "disk_full":
