@@ -25,7 +25,7 @@ from homeshift.notify.dryrun import NOTICE_HEADER
 from homeshift.notify.render import RenderedMessage, TemplateRenderer, move_time
 from homeshift.notify.smtp import MailTransport, SendError
 from homeshift.roster import Agent, Roster
-from homeshift.state.plan import PlannedWave, find_wave
+from homeshift.state.plan import WaveLike, find_wave
 from homeshift.state.store import Store
 
 
@@ -74,7 +74,7 @@ class NotifyReport:
 
 def build_notices(
     roster: Roster,
-    wave: PlannedWave,
+    wave: WaveLike,
     *,
     wave_date: date,
     config: NotifyConfig,
@@ -168,7 +168,7 @@ def build_message(notice: Notice, rendered: RenderedMessage, sender: str) -> Ema
 def notify_wave(
     store: Store,
     roster: Roster,
-    plan: Sequence[PlannedWave],
+    plan: Sequence[WaveLike],
     wave: int,
     *,
     transport: MailTransport,
@@ -186,7 +186,7 @@ def notify_wave(
     sender = sender or config.sender
     renderer = renderer or TemplateRenderer()
     planned = find_wave(plan, wave)
-    when = wave_date or planned.date
+    when = wave_date or getattr(planned, "date", None)  # the planner's Wave has no date
     if when is None:
         raise NotifyError(f"wave {wave} has no date in the plan; give the move date (--date)")
     missing = {a.employee_id for a in store.declarations_missing()}

@@ -11,11 +11,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 
 class PlanFileError(ValueError):
     """The plan file cannot be used; the message names the file and the wave."""
+
+
+class WaveLike(Protocol):
+    """What the store and the notifier need of a wave; the planner's ``Wave`` fits too."""
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def teams(self) -> tuple[str, ...]: ...
+
+    @property
+    def agents(self) -> tuple[str, ...]: ...
+
+
+W = TypeVar("W", bound=WaveLike)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +91,7 @@ def read_plan_waves(path: str | Path) -> tuple[PlannedWave, ...]:
     return parse_plan_waves(data, str(path))
 
 
-def find_wave(waves: Sequence[PlannedWave], number: int) -> PlannedWave:
+def find_wave(waves: Sequence[W], number: int) -> W:
     for wave in waves:
         if wave.number == number:
             return wave

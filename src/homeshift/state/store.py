@@ -39,7 +39,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from homeshift.roster import Roster
 from homeshift.state import schema
 from homeshift.state.migrations import SCHEMA_VERSION, current_version, upgrade
-from homeshift.state.plan import PlannedWave
+from homeshift.state.plan import WaveLike
 
 DEFAULT_STATE_DIR = Path(".state")
 STATE_DIR_ENV = "HOMESHIFT_STATE_DIR"
@@ -373,7 +373,7 @@ class Store:
                 imported = len(from_roster)
         return SyncReport(len(added), len(changed), len(gone), imported)
 
-    def assign_waves(self, waves: Iterable[PlannedWave]) -> int:
+    def assign_waves(self, waves: Iterable[WaveLike]) -> int:
         """Set each agent's wave from the plan (agents in no wave get none); returns agents set.
 
         Refuses the whole plan if it names an agent the store does not know: a plan built from
