@@ -16,6 +16,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "state": "homeshift.cli.state",
     "consent": "homeshift.cli.consent",
     "notify": "homeshift.cli.notify",
+    "plan": "homeshift.cli.plan",
     "board": "homeshift.cli.board",
 }
 
@@ -28,6 +29,8 @@ app = typer.Typer(
 
 for _name, _module in COMMAND_GROUPS.items():
     app.add_typer(importlib.import_module(_module).app, name=_name)
+
+app.command("demo")(importlib.import_module("homeshift.cli.demo").run)
 
 
 def main() -> None:
