@@ -7,6 +7,7 @@ the reason when the binaries are not installed (``.ci/run`` installs Debian's po
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -170,3 +171,16 @@ def test_two_processes_never_claim_the_same_notification_on_postgres(pg_url: str
 
 def test_killed_run_leaves_postgres_store_consistent(pg_url: str) -> None:
     check_killed_writer(pg_url)
+
+
+def test_cli_state_info_masks_the_password(pg: PgServer) -> None:
+    from typer.testing import CliRunner
+
+    from homeshift.cli import app
+
+    url = _new_database(pg).replace("homeshift@", "homeshift:t0p-s3cret@")  # trust auth ignores it
+    result = CliRunner().invoke(app, ["state", "info", "--store", url])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    assert info["schema_version"] == SCHEMA_VERSION
+    assert "t0p-s3cret" not in result.output and "***" in info["url"]
