@@ -269,11 +269,13 @@ class WindowsLabComponent:
             raise DropConnection
         if request.method != "POST" or request.target.split("?")[0].lower() != "/wsman":
             return HttpResponse(405 if request.method != "POST" else 404)
-        if faults is not None and faults.auth_401:
-            return self._unauthorized()
         auth = state.auth
         header = request.header("authorization") or ""
         scheme, _, token = header.partition(" ")
+        if faults is not None and faults.auth_401 and not _is_ntlm_negotiate(scheme, token):
+            # the NTLM challenge is still sent, so the client fails where a bad password fails
+            auth.authenticated = False
+            return self._unauthorized()
         out_token: str | None = None
         try:
             if scheme.lower() == "basic":
@@ -522,6 +524,17 @@ class WindowsLabComponent:
             else 0.0,
             "per_desktop": per_desktop,
         }
+
+
+def _is_ntlm_negotiate(scheme: str, token: str) -> bool:
+    """True for the first NTLM message (type 1) of a handshake."""
+    if scheme.lower() not in ("negotiate", "ntlm"):
+        return False
+    try:
+        raw = base64.b64decode(token.strip())
+    except ValueError:
+        return False
+    return raw[:8] == b"NTLMSSP\x00" and len(raw) > 8 and raw[8] == 1
 
 
 # ---- drift helpers (windows.mutate) ----------------------------------------------------------
