@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import ipaddress
+import json
 import socket
 import ssl
 from collections.abc import Iterator
@@ -391,6 +392,39 @@ def test_plan_from_another_roster_sends_nothing(
     assert recorder.received == [] and store.notifications() == []
 
 
+def _plan_document(waves: list[tuple[int, list[str], list[str]]]) -> dict[str, Any]:
+    """A complete version-1 plan file (as in docs/plan-file.md) with the given waves."""
+    pool = {"name": "HS-POOL-ASA-01", "network": "10.64.16.0/19", "first": "10.64.16.1",
+            "last": "10.64.47.254", "mask": "255.255.224.0", "size": 8190}  # fmt: skip
+    return {
+        "version": 1,
+        "created": "2026-12-01T07:00:00+00:00",
+        "inputs": {
+            "peak_sessions_source": "roster", "headcount_per_shift": {"06:00-14:30": 4},
+            "concurrency_ratio": 1.0, "per_user_kbps": 250, "max_utilisation": 0.8,
+            "redundancy": 1, "supernet": "10.64.0.0/12", "exclude": [],
+            "default_model": "ASA5555",
+        },
+        "capacity": {
+            "peak_sessions": 4, "headends_required": 1, "headends_existing": 1,
+            "headends_to_add": 0, "session_budget_per_headend": 4000,
+            "cluster_session_capacity": 5000, "throughput_required_mbps": 1.0,
+            "throughput_available_mbps": 2000.0, "throughput_ok": True, "notes": [],
+            "headends": [
+                {"name": "asa-01", "model": "ASA5555", "existing": True, "licensed_peers": 5000,
+                 "session_limit": 5000, "session_budget": 4000, "throughput_mbps": 2000.0,
+                 "priority": 10, "pool": pool},
+            ],
+        },
+        "waves": [
+            {"number": n, "teams": teams, "agents": agents, "headcount": len(agents),
+             "sessions": len(agents)}
+            for n, teams, agents in waves
+        ],
+        "unschedulable": [],
+    }  # fmt: skip
+
+
 def test_cli_notify_over_starttls_with_password_from_env(
     tls_smtp: tuple[Recorder, int, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -398,10 +432,7 @@ def test_cli_notify_over_starttls_with_password_from_env(
     recorder.reset()
     roster_csv, plan_json = tmp_path / "roster.csv", tmp_path / "plan.json"
     write_roster(ROSTER, roster_csv)
-    plan_json.write_text(
-        '{"version": 1, "waves": [{"number": 1, "teams": ["BER-T01"], '
-        '"agents": ["E0001", "E0002"], "date": "2026-12-07"}]}'
-    )
+    plan_json.write_text(json.dumps(_plan_document([(1, ["BER-T01"], ["E0001", "E0002"])])))
     monkeypatch.setenv("HOMESHIFT_STORE", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("HOMESHIFT_SMTP_PASSWORD", SMTP_PASSWORD)
     runner = CliRunner()
@@ -410,6 +441,7 @@ def test_cli_notify_over_starttls_with_password_from_env(
         "notify", "wave", "1", "--plan", str(plan_json), "--roster", str(roster_csv),
         "--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--starttls",
         "--smtp-user", SMTP_USER, "--smtp-ca-file", str(cert), "--language", "en",
+        "--date", "2026-12-07",
     ]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -422,7 +454,7 @@ def test_cli_notify_over_starttls_with_password_from_env(
     dry = runner.invoke(
         app,
         ["notify", "wave", "1", "--plan", str(plan_json), "--roster", str(roster_csv),
-         "--dry-run", "--out", str(tmp_path / "out")],
+         "--dry-run", "--out", str(tmp_path / "out"), "--date", "2026-12-07"],
     )  # fmt: skip
     assert dry.exit_code == 0, dry.output
     assert '"status": "skipped"' in dry.output  # already really sent: no dry-run copy needed

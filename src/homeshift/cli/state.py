@@ -51,6 +51,14 @@ def sync(
     except (RosterError, PlanFileError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
+    # Check the plan against the roster before writing anything: never half-apply.
+    strangers = sorted({a for w in waves or () for a in w.agents if loaded.get(a) is None})
+    if strangers:
+        console.print(
+            f"[red]plan {plan} names {len(strangers)} agent(s) not in roster {roster}: "
+            f"{', '.join(strangers[:10])}; nothing written[/red]"
+        )
+        raise typer.Exit(1)
     with open_store(store_url) as store:
         run_id = store.start_run("sync", details={"roster": roster.name})
         try:

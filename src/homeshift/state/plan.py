@@ -1,17 +1,20 @@
-"""A small reader for the waves of a plan file (``docs/plan-file.md``, version 1).
+"""The waves of a plan file (``docs/plan-file.md``, version 1), as the store and notifier see them.
 
-The state store and the notifier need only the waves (number, teams, agents and, when the
-scheduler set one, the date), so this reads just that part and validates it strictly.
+Files are read with the planner's reader (:func:`homeshift.planning.planfile.read_plan`), so a plan
+the planner would reject is rejected here too. :func:`parse_plan_waves` reads just the ``waves``
+of an already decoded document (and an optional per-wave ``date``, for callers that have one).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
+
+from homeshift.planning import PlanError
+from homeshift.planning.planfile import read_plan
 
 
 class PlanFileError(ValueError):
@@ -80,15 +83,16 @@ def _strings(value: object, what: str) -> tuple[str, ...]:
 
 
 def read_plan_waves(path: str | Path) -> tuple[PlannedWave, ...]:
-    """Read the waves of a JSON plan file."""
-    path = Path(path)
+    """Read the waves of a plan file (JSON or YAML) through the planner's own reader."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PlanFileError(f"{path}: cannot read plan file ({exc})") from exc
-    if not isinstance(data, dict):
-        raise PlanFileError(f"{path}: not a plan object")
-    return parse_plan_waves(data, str(path))
+        document = read_plan(path)
+    except PlanError as exc:
+        raise PlanFileError(str(exc)) from exc
+    numbers = [w.number for w in document.waves]
+    duplicates = sorted({n for n in numbers if numbers.count(n) > 1})
+    if duplicates:
+        raise PlanFileError(f"{path}: wave(s) {duplicates} appear more than once")
+    return tuple(PlannedWave(w.number, w.teams, w.agents) for w in document.waves)
 
 
 def find_wave(waves: Sequence[W], number: int) -> W:
