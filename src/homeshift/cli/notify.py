@@ -32,7 +32,7 @@ def wave(
     plan: Annotated[Path, typer.Option(help="Plan file (JSON).")],
     roster: Annotated[Path, typer.Option(help="Roster CSV the plan was built from.")],
     on: Annotated[
-        str | None, typer.Option("--date", help="Move date YYYY-MM-DD (if the plan has none).")
+        str | None, typer.Option("--date", help="Move day YYYY-MM-DD (plan files carry no dates).")
     ] = None,
     language: Annotated[
         list[str] | None, typer.Option(help="de and/or en (repeat for a bilingual message).")
