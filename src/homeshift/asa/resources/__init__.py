@@ -1,0 +1,1 @@
+"""One module per RA-VPN resource: a frozen model, ``parse``, ``render`` and diff helpers."""
