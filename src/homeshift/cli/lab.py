@@ -30,12 +30,23 @@ def up(
         Path | None, typer.Option(help="Roster CSV: desktops get the roster's hostnames.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for generated lab content.")] = 7,
+    asa_model: Annotated[str, typer.Option(help="ASA model (sets licensed peers).")] = "ASAv30",
+    asa_port: Annotated[int, typer.Option(help="SSH port of every headend.")] = 22,
+    asa_address_offset: Annotated[
+        int, typer.Option(min=0, help="First address index in 127.1.0.0/16 (parallel labs).")
+    ] = 0,
     lab_dir: LabDir = DEFAULT_LAB_DIR,
 ) -> None:
     """Start the lab in the background and wait until every endpoint accepts connections."""
     components: dict[str, dict[str, Any]] = {}
     if headends or spares:
-        components["asa"] = {"headends": headends, "spares": spares}
+        components["asa"] = {
+            "headends": headends,
+            "spares": spares,
+            "model": asa_model,
+            "port": asa_port,
+            "address_offset": asa_address_offset,
+        }
     if desktops:
         windows: dict[str, Any] = {"desktops": desktops}
         if roster is not None:

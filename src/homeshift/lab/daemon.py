@@ -33,6 +33,7 @@ def write_inventory(lab_dir: Path, groups: dict[str, InventoryGroup]) -> Path:
     path = lab_dir / INVENTORY_FILE
     tmp = path.with_suffix(".tmp")
     tmp.write_text(yaml.safe_dump(inventory, sort_keys=False, default_flow_style=False))
+    tmp.chmod(0o600)  # it carries device passwords
     tmp.replace(path)
     return path
 

@@ -1,0 +1,1 @@
+"""A stateful Cisco ASA emulator served over real SSH (asyncssh), for the homeshift lab."""

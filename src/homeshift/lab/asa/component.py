@@ -1,0 +1,211 @@
+"""The ASA lab component: N headends (plus spares), each an SSH listener on its own loopback.
+
+Options (``lab-spec.json`` ``asa``): ``headends`` (N, group ``headends``), ``spares`` (K, group
+``spare_headends``), ``model`` (default ``ASAv30``), ``licensed_peers`` (default from the model
+table, unverified), ``port`` (SSH port, default 22), ``address_offset`` (first address index in
+the lab's ASA block, so parallel labs never collide).
+
+State: ``DIR/asa/<name>/startup-config`` (chmod 600, written by ``write memory``). A lab
+restart loads it, so unsaved changes are lost like on a reload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import asyncssh
+
+from homeshift.lab.asa.cluster import Cluster
+from homeshift.lab.asa.device import ADMIN_USER, MODEL_PEERS, Headend, derive_secret
+from homeshift.lab.asa.faults import HeadendFaults, apply_fault
+from homeshift.lab.asa.model import AsaConfig, Interface
+from homeshift.lab.asa.server import load_host_key, start_listener
+from homeshift.lab.asa.session import load_config_text
+from homeshift.lab.component import ControlOp, InventoryGroup, LabContext
+
+log = logging.getLogger("homeshift.lab.asa")
+
+DEFAULT_MODEL = "ASAv30"
+MAX_HEADENDS = 240  # outside addresses come from 198.51.100.0/24 (TEST-NET-2)
+
+
+def outside_ip(index: int) -> str:
+    return f"198.51.100.{10 + index}"
+
+
+def inside_ip(index: int) -> str:
+    return f"192.0.2.{10 + index}"
+
+
+class AsaLabComponent:
+    name = "asa"
+
+    def __init__(self) -> None:
+        self.headends: list[Headend] = []
+        self.groups: dict[str, list[Headend]] = {}
+        self.cluster = Cluster([])
+        self.listeners: list[asyncssh.SSHAcceptor] = []
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    async def start(self, ctx: LabContext) -> dict[str, InventoryGroup]:
+        logging.getLogger("asyncssh").setLevel(logging.WARNING)  # per-packet INFO noise
+        opts = ctx.options
+        headends = int(opts.get("headends", 2))
+        spares = int(opts.get("spares", 0))
+        total = headends + spares
+        if total > MAX_HEADENDS:
+            raise ValueError(f"at most {MAX_HEADENDS} ASA headends per lab, asked for {total}")
+        model = str(opts.get("model", DEFAULT_MODEL))
+        if "licensed_peers" in opts:
+            peers = int(opts["licensed_peers"])
+        elif model in MODEL_PEERS:
+            peers = MODEL_PEERS[model]
+        else:
+            raise ValueError(
+                f"unknown ASA model {model!r}: give licensed_peers or one of {sorted(MODEL_PEERS)}"
+            )
+        port = int(opts.get("port", 22))
+        offset = int(opts.get("address_offset", 0))
+        width = max(2, len(str(total)))
+        lab_dir = ctx.lab_dir.resolve()
+        for i in range(total):
+            name = f"asa-{i + 1:0{width}d}"
+            device = Headend(
+                index=i,
+                name=name,
+                address=ctx.address("asa", offset + i),
+                port=port,
+                model=model,
+                licensed_peers=peers,
+                outside_ip=outside_ip(i),
+                inside_ip=inside_ip(i),
+                password=derive_secret(ctx.seed, lab_dir, name, "password"),
+                enable_secret=derive_secret(ctx.seed, lab_dir, name, "enable"),
+                state_dir=ctx.state_dir / name,
+                serial="9A" + hashlib.sha256(f"{ctx.seed}/{name}".encode()).hexdigest()[:9].upper(),
+            )
+            self.boot(device)
+            self.headends.append(device)
+        self.groups = {
+            "headends": self.headends[:headends],
+            "spare_headends": self.headends[headends:],
+        }
+        self.cluster = Cluster(self.headends)
+        host_key = load_host_key(ctx.state_dir)
+        for device in self.headends:
+            self.listeners.append(await start_listener(device, self.cluster, host_key))
+        log.info("asa: %d headends + %d spares listening on port %d", headends, spares, port)
+        return {
+            group: self._inventory(devices) for group, devices in self.groups.items() if devices
+        }
+
+    def boot(self, device: Headend) -> None:
+        """Load the startup config (or write the factory one), like an ASA boot."""
+        text = device.startup_text()
+        if text is None:
+            device.config = device.factory_config()
+            device.save_startup()
+        else:
+            device.config = bare_config(device)
+            errors = load_config_text(device, text)
+            for error in errors:
+                log.warning("%s: startup-config %s", device.name, error)
+        device.startup_masked = device.config.render(serial=device.serial, hardware=device.hardware)
+        device.anonymous_reporting_answered = False
+        device.sessions = None
+
+    async def stop(self) -> None:
+        for listener in self.listeners:
+            listener.close()
+        for device in self.headends:
+            for conn in list(device.connections):
+                conn.abort()
+        for listener in self.listeners:
+            await listener.wait_closed()
+        self.listeners = []
+        log.info("asa: stopped")
+
+    # ---- inventory -------------------------------------------------------------------------
+    def _inventory(self, devices: list[Headend]) -> InventoryGroup:
+        hosts = {
+            d.name: {
+                "ansible_host": d.address,
+                "ansible_port": d.port,
+                "ansible_user": ADMIN_USER,
+                "ansible_password": d.password,
+                "ansible_become_password": d.enable_secret,
+                "homeshift_lab_model": d.model,
+                "homeshift_lab_licensed_peers": d.licensed_peers,
+                "homeshift_outside_ip": d.outside_ip,
+            }
+            for d in devices
+        }
+        return {"hosts": hosts, "vars": {"ansible_network_os": "asa"}}
+
+    # ---- control operations ----------------------------------------------------------------
+    def control_ops(self) -> Mapping[str, ControlOp]:
+        return {
+            "connect_users": self.cluster.connect_users,
+            "disconnect_users": self.cluster.disconnect_users,
+            "sessions": self.cluster.sessions,
+            "inject_fault": self.inject_fault,
+            "clear_faults": self.clear_faults,
+            "faults": self.faults,
+            "restart": self.restart,
+            "running_config": self.running_config,
+            "headends": self.list_headends,
+        }
+
+    def inject_fault(self, host: str, fault: str, **params: Any) -> dict[str, Any]:
+        device = self.cluster.by_name(host)
+        apply_fault(device.faults, fault, params)
+        log.info("%s: fault %s injected", host, fault)
+        return device.faults.describe()
+
+    def clear_faults(self, host: str) -> dict[str, Any]:
+        device = self.cluster.by_name(host)
+        device.faults = HeadendFaults()
+        return device.faults.describe()
+
+    def faults(self, host: str) -> dict[str, Any]:
+        return self.cluster.by_name(host).faults.describe()
+
+    def restart(self, host: str) -> dict[str, Any]:
+        """Reload: restore the startup config, drop VPN sessions and SSH connections."""
+        device = self.cluster.by_name(host)
+        dropped = len(device.connections)
+        for conn in list(device.connections):
+            conn.abort()
+        sessions = device.sessions.active if device.sessions else 0
+        self.boot(device)
+        import time
+
+        device.booted_at = time.time()
+        return {"host": host, "ssh_connections_dropped": dropped, "vpn_sessions_dropped": sessions}
+
+    def running_config(self, host: str, masked: bool = True) -> str:
+        device = self.cluster.by_name(host)
+        return device.config.render(masked=True, serial=device.serial, hardware=device.hardware)
+
+    def list_headends(self) -> dict[str, Any]:
+        return {
+            d.name: {
+                "address": d.address,
+                "port": d.port,
+                "group": "headends" if d in self.groups.get("headends", []) else "spare_headends",
+                "model": d.model,
+                "licensed_peers": d.licensed_peers,
+                "outside_ip": d.outside_ip,
+            }
+            for d in self.headends
+        }
+
+
+def bare_config(device: Headend) -> AsaConfig:
+    """Hardware only (interfaces exist, nothing configured): what a startup config applies to."""
+    config = AsaConfig(hostname=device.name)
+    config.interfaces = {h: Interface(h) for h in device.factory_config().interfaces}
+    return config

@@ -1,0 +1,230 @@
+"""One CLI session on an emulated ASA: modes, prompts, abbreviations, interactive prompts.
+
+Transport-agnostic: :meth:`CliSession.feed` takes one input line and returns the text to send
+back (output, then the next prompt). The SSH server adds ``\\r\\n`` line endings, echo and
+delays. Startup configs are loaded through the same handlers (:func:`load_config_text`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from homeshift.lab.asa import cmdmatch
+from homeshift.lab.asa.cmdmatch import Command, NoMatch
+
+if TYPE_CHECKING:
+    from homeshift.lab.asa.cluster import Cluster
+    from homeshift.lab.asa.device import Headend
+
+USER = "user"
+PRIV = "priv"
+CONFIG = "config"
+
+#: mode -> prompt suffix after the hostname (asa-cli.md §1.5)
+PROMPTS: dict[str, str] = {
+    USER: ">",
+    PRIV: "#",
+    CONFIG: "(config)#",
+    "config-if": "(config-if)#",
+    "config-group-policy": "(config-group-policy)#",
+    "config-group-webvpn": "(config-group-webvpn)#",
+    "config-tunnel-general": "(config-tunnel-general)#",
+    "config-tunnel-webvpn": "(config-tunnel-webvpn)#",
+    "config-webvpn": "(config-webvpn)#",
+    "config-load-balancing": "(config-load-balancing)#",  # unverified prompt (asa-cli.md §1.5)
+    "config-username": "(config-username)#",
+}
+
+#: where a command that the current sub-mode does not know is tried next (ASA falls back)
+PARENT: dict[str, str] = {
+    "config-group-webvpn": "config-group-policy",
+    "config-group-policy": CONFIG,
+    "config-tunnel-general": CONFIG,
+    "config-tunnel-webvpn": CONFIG,
+    "config-webvpn": CONFIG,
+    "config-load-balancing": CONFIG,
+    "config-if": CONFIG,
+    "config-username": CONFIG,
+}
+
+INVALID_INPUT = "ERROR: % Invalid input detected at '^' marker."
+INCOMPLETE = "ERROR: % Incomplete command"
+
+#: filled by the handler modules: mode -> commands
+REGISTRY: dict[str, list[Command]] = {}
+
+
+class CliError(Exception):
+    """A command refused with ASA error text (already formatted lines)."""
+
+
+class BadWord(Exception):
+    """A handler found a bad word: the ``^`` marker goes under word ``index``."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
+
+
+class Disconnect(Exception):
+    """The session ends (``exit`` at exec level, a dropped connection)."""
+
+
+@dataclass
+class Frame:
+    mode: str
+    target: str | None = None
+
+
+Answer = Callable[[str], None]
+
+
+class CliSession:
+    def __init__(self, device: Headend, cluster: Cluster | None, *, loader: bool = False) -> None:
+        self.device = device
+        self.cluster = cluster
+        self.loader = loader
+        self.stack: list[Frame] = [Frame(CONFIG)] if loader else [Frame(USER)]
+        self.username = "enable_1"
+        self.pager_lines = 24
+        self.output: list[str] = []
+        self.pending: Answer | None = None
+        self.pending_prompt = ""
+        self.echo = True
+        self.commands_seen = 0
+        self.failed_enable = 0
+
+    # ---- state -----------------------------------------------------------------------------
+    @property
+    def mode(self) -> str:
+        return self.stack[-1].mode
+
+    @property
+    def target(self) -> str:
+        return self.stack[-1].target or ""
+
+    @property
+    def privileged(self) -> bool:
+        return self.mode != USER
+
+    def prompt(self) -> str:
+        return f"{self.device.config.hostname}{PROMPTS[self.mode]} "
+
+    def write(self, text: str) -> None:
+        self.output.append(text)
+
+    def enter(self, mode: str, target: str | None = None) -> None:
+        self.stack.append(Frame(mode, target))
+
+    def to_mode(self, mode: str) -> None:
+        while len(self.stack) > 1 and self.mode != mode:
+            self.stack.pop()
+
+    def ask(self, prompt: str, answer: Answer, *, echo: bool = True) -> None:
+        """Print ``prompt`` and give the next input line to ``answer``."""
+        self.pending = answer
+        self.pending_prompt = prompt
+        self.echo = echo
+
+    # ---- input -----------------------------------------------------------------------------
+    def feed(self, line: str) -> str:
+        """Process one input line; returns the output plus the next prompt."""
+        self.output = []
+        prompt_before = self.prompt()
+        if self.pending is not None:
+            answer, self.pending = self.pending, None
+            self.echo = True
+            answer(line)
+        else:
+            self.execute(line, prompt_before)
+        text = "".join(self.output)
+        if text and not text.endswith("\n"):
+            text += "\n"
+        if self.pending is not None:
+            return text + self.pending_prompt
+        return text + self.prompt()
+
+    def execute(self, line: str, prompt: str = "") -> None:
+        stripped = line.strip()
+        if not stripped or stripped.startswith("!"):
+            return
+        words = stripped.split()
+        rejection = self.device.faults.rejection(stripped) if not self.loader else None
+        if rejection is not None:
+            self.write(rejection + "\n")
+            return
+        try:
+            self._dispatch(words)
+        except NoMatch as exc:
+            self._syntax_error(line, words, exc, prompt)
+        except BadWord as exc:
+            self._syntax_error(line, words, NoMatch(exc.index), prompt)
+        except CliError as exc:
+            self.write(str(exc).rstrip("\n") + "\n")
+
+    def _dispatch(self, words: list[str]) -> None:
+        mode = self.mode
+        first_error: NoMatch | None = None
+        while True:
+            try:
+                found = cmdmatch.match(words, REGISTRY.get(mode, []))
+            except NoMatch as exc:
+                if first_error is None or (exc.word_index > first_error.word_index >= 0):
+                    first_error = exc
+                parent = PARENT.get(mode)
+                if parent is None:
+                    raise first_error from None
+                mode = parent
+                continue
+            if mode != self.mode:
+                self.to_mode(mode)
+            found.command.handler(self, *found.args)
+            return
+
+    def _syntax_error(self, line: str, words: list[str], exc: NoMatch, prompt: str) -> None:
+        if exc.ambiguous:
+            self.write(f'ERROR: % Ambiguous command:  "{line.strip()}"\n')
+            return
+        if exc.word_index < 0:
+            self.write(INCOMPLETE + "\n")
+            return
+        column = _word_column(line, exc.word_index)
+        self.write(" " * (len(prompt) + column) + "^\n" + INVALID_INPUT + "\n")
+
+
+def _word_column(line: str, index: int) -> int:
+    position = 0
+    for i, word in enumerate(line.split()):
+        position = line.index(word, position)
+        if i == index:
+            return position
+        position += len(word)
+    return len(line.rstrip())
+
+
+def register(mode: str, commands: list[Command]) -> None:
+    REGISTRY.setdefault(mode, []).extend(commands)
+
+
+#: lines of a saved config that are comments/headers, not commands
+_SKIP_PREFIXES = (":", "!", "ASA Version", "Cryptochecksum", "names")
+
+
+def load_config_text(device: Headend, text: str) -> list[str]:
+    """Apply a saved config to ``device.config`` through the config handlers; returns errors."""
+    from homeshift.lab.asa import handlers  # noqa: F401  (registers the commands)
+
+    session = CliSession(device, None, loader=True)
+    errors: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith(_SKIP_PREFIXES):
+            continue
+        if not line.startswith(" "):
+            session.to_mode(CONFIG)
+        session.output = []
+        session.execute(line)
+        if any("ERROR" in chunk for chunk in session.output):
+            errors.append(f"line {number}: {line.strip()!r}: {''.join(session.output).strip()}")
+    return errors
