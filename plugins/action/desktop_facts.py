@@ -59,6 +59,7 @@ class ActionModule(ActionBase):
         result.update(changed=False, failed=outcome.failed, msg=outcome.msg)
         if outcome.unreachable:
             result["unreachable"] = True
+            result.pop("failed")
         if outcome.facts:
             result["ansible_facts"] = {"homeshift_desktop": dict(outcome.facts)}
         return result

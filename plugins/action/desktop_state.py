@@ -86,3 +86,8 @@ class ActionModule(ActionBase):
                 f"{host}: desktop is not compliant (red): {'; '.join(outcome.red_reasons)}"
             )
         return result
+
+    def _connection_vars(self, task_vars: dict[str, Any]) -> dict[str, Any]:
+        """This host's connection variables, templated (the password may come from a vault)."""
+        names = [k for k in task_vars if k.startswith(CONNECTION_VARS)]
+        return {k: self._templar.template(task_vars[k]) for k in names}

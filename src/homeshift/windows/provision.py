@@ -232,8 +232,9 @@ def ansible_result(outcome: ProvisionOutcome, with_diff: bool) -> dict[str, Any]
     }
     if outcome.facts:
         result["desktop_facts"] = dict(outcome.facts)
-    if outcome.unreachable:
+    if outcome.unreachable:  # Ansible counts it as unreachable (not failed) and goes on
         result["unreachable"] = True
+        result.pop("failed")
     if with_diff and outcome.diffs:
         result["diff"] = [dict(d) for d in outcome.diffs]
     return result
