@@ -29,6 +29,7 @@ from store_scenarios import make_roster
 from test_store_concurrency import (
     check_concurrent_claims,
     check_concurrent_declarations,
+    check_concurrent_upgrade,
     check_killed_writer,
 )
 
@@ -159,6 +160,10 @@ def test_store_creates_and_upgrades_schema_on_postgres(pg: PgServer) -> None:
             conn.exec_driver_sql("UPDATE schema_version SET version = 42")
     with pytest.raises(SchemaTooNewError, match="42"):
         Store.open(url)
+
+
+def test_processes_creating_the_same_store_at_once_all_succeed_on_postgres(pg: PgServer) -> None:
+    check_concurrent_upgrade(_new_database(pg))
 
 
 def test_two_processes_recording_declarations_lose_nothing_on_postgres(pg_url: str) -> None:

@@ -153,3 +153,26 @@ def run_killed_writer(url: str) -> int:
 def count_rows(store: Store, table: Any, *where: Any) -> int:
     with store._read() as conn:
         return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+
+
+def _open_and_report(url: str, barrier: Any, queue: Any) -> None:
+    barrier.wait()
+    with Store.open(url) as store:
+        queue.put(store.version())
+
+
+def run_concurrent_opens(url: str, processes: int = 3) -> list[int]:
+    """Several processes open (and so create/upgrade) the same fresh store at once."""
+    ctx = _ctx()
+    barrier = ctx.Barrier(processes)
+    queue = ctx.Queue()
+    procs = [
+        ctx.Process(target=_open_and_report, args=(url, barrier, queue)) for _ in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    versions = [queue.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(30)
+        assert p.exitcode == 0, f"worker failed with exit code {p.exitcode}"
+    return versions

@@ -12,6 +12,7 @@ from store_scenarios import (
     make_roster,
     run_concurrent_claims,
     run_concurrent_declarations,
+    run_concurrent_opens,
     run_killed_writer,
 )
 
@@ -60,6 +61,18 @@ def check_killed_writer(url: str) -> None:
             "record",
             "update",
         )
+
+
+def check_concurrent_upgrade(url: str) -> None:
+    from homeshift.state.migrations import SCHEMA_VERSION
+
+    assert run_concurrent_opens(url) == [SCHEMA_VERSION] * 3
+    with Store.open(url) as store:
+        assert count_rows(store, schema.schema_version) == 1
+
+
+def test_processes_creating_the_same_store_at_once_all_succeed(tmp_path: Path) -> None:
+    check_concurrent_upgrade(f"sqlite:///{tmp_path / 'fresh.db'}")
 
 
 def test_two_processes_recording_declarations_lose_nothing(sqlite_url: str) -> None:
