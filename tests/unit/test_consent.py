@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from homeshift.cli import app
@@ -167,3 +169,27 @@ def test_cli_rejects_unknown_employee_and_bad_dates(cli_env: dict[str, Path]) ->
     assert result.exit_code == 1 and "not a date" in flat(result.output)
     result = runner.invoke(app, ["consent", "revoke", "GHOST42", "--reason", "x"])
     assert result.exit_code == 1 and "unknown employee GHOST42" in flat(result.output)
+
+
+DEFECTS = {
+    "ok": lambda i: (f"E{i}", "2026-11-02", "lead-1"),
+    "unknown": lambda i: (f"X{i}", "2026-11-02", "lead-1"),
+    "bad_date": lambda i: (f"E{i}", "2026-02-30", "lead-1"),
+    "future": lambda i: (f"E{i}", "2027-01-01", "lead-1"),
+    "no_collector": lambda i: (f"E{i}", "2026-11-02", " "),
+}
+
+
+@given(st.lists(st.sampled_from(sorted(DEFECTS)), min_size=1, max_size=30))
+def test_every_defective_row_is_named_and_only_those(kinds: list[str]) -> None:
+    rows = [DEFECTS[kind](i) for i, kind in enumerate(kinds)]
+    text = "employee_id,signed_on,collected_by\n" + "".join(",".join(r) + "\n" for r in rows)
+    known = {f"E{i}" for i in range(len(kinds))}
+    bad_lines = {i + 2 for i, kind in enumerate(kinds) if kind != "ok"}  # line 1 is the header
+    try:
+        found = parse_declarations(text.splitlines(keepends=True), known_employees=known,
+                                   today=TODAY)  # fmt: skip
+    except DeclarationError as exc:
+        assert bad_lines and {p.row for p in exc.problems} == bad_lines
+    else:
+        assert not bad_lines and len(found) == len(kinds)
