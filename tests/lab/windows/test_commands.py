@@ -210,3 +210,33 @@ def test_invocation_shapes(line: str, kind: str) -> None:
     assert invocation.kind == kind
     if kind == "powershell" and "aABvAHMA" in line:
         assert invocation.text == "hostname"
+
+
+def test_silently_continue_swallows_a_missing_key_but_fails_the_statement() -> None:
+    script = (
+        "Get-ItemProperty -LiteralPath 'HKLM:\\SOFTWARE\\WOW6432Node\\Nope' "
+        "-ErrorAction SilentlyContinue | Select-Object DisplayName | ConvertTo-Json -Compress"
+    )
+    assert _ps(_desktop(), script) == ("", [], 1)
+
+
+def test_get_content_raw_to_json_carries_note_properties_like_powershell_5() -> None:
+    desktop = _desktop()
+    desktop.edit().write_file("C:\\ProgramData\\p.xml", b"<a/>")
+    out, _, code = _ps(
+        desktop, "Get-Content -LiteralPath 'C:\\ProgramData\\p.xml' -Raw | ConvertTo-Json -Compress"
+    )
+    data = json.loads(out)
+    assert code == 0
+    assert data["value"] == "<a/>"
+    assert data["PSChildName"] == "p.xml"
+
+
+def test_select_object_with_a_quoted_property_name() -> None:
+    key = "HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon"
+    out, _, _ = _ps(
+        _desktop(),
+        f"Get-ItemProperty -LiteralPath '{key}' -Name 'Shell' | Select-Object 'Shell' | "
+        "ConvertTo-Json -Compress",
+    )
+    assert json.loads(out) == {"Shell": "explorer.exe"}

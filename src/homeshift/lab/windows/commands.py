@@ -413,10 +413,37 @@ def evaluate(session: Session, statement: str) -> list[Any]:
         values = evaluate(session, member.group("inner"))
         return [_member(v, member.group("member")) for v in values]
     stages = split_top(statement, "|")
-    objects = source(session, stages[0])
+    try:
+        objects = source(session, stages[0])
+    except PsError:
+        if not _SILENT.search(stages[0]):
+            raise
+        session.ok = False  # the error is swallowed, $? still turns false
+        return []
     for stage in stages[1:]:
         objects = apply_stage(session, stage, objects)
     return objects
+
+
+_SILENT = re.compile(r"\s-(?:ErrorAction|ea)\s+(?:SilentlyContinue|Ignore|0)\b", re.IGNORECASE)
+
+
+class NoteString(str):
+    """A string with note properties, as Get-Content emits (ConvertTo-Json shows them)."""
+
+    notes: dict[str, Any]
+
+
+def _note_string(text: str, path: str) -> NoteString:
+    value = NoteString(text)
+    parent, _, child = path.rpartition("\\")
+    value.notes = {
+        "PSPath": f"Microsoft.PowerShell.Core\\FileSystem::{path}",
+        "PSParentPath": f"Microsoft.PowerShell.Core\\FileSystem::{parent}",
+        "PSChildName": child,
+        "ReadCount": 1,
+    }
+    return value
 
 
 def _member(value: Any, path: str) -> Any:
@@ -501,7 +528,7 @@ def source(session: Session, stage: str) -> list[Any]:
             raise path_not_found(path, "Get-Content")
         text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
         if params.get("raw") is True:
-            return [text]
+            return [_note_string(text, normalise_path(path))]
         return text.replace("\r\n", "\n").split("\n")
     if name == "get-bitlockervolume":
         params = parse_params(rest, ("mountpoint",))
@@ -750,6 +777,8 @@ def _compare(value: Any, op: str, expected: str) -> bool:
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, NoteString):
+        return {"value": str(value), **value.notes}
     if isinstance(value, PsEnum):
         return value.value
     if isinstance(value, dict):

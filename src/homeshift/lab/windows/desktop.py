@@ -9,6 +9,7 @@ it. Only materialised desktops are persisted (``DIR/windows/desktops/<HOST>.json
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import random
@@ -575,6 +576,12 @@ def default_state(seed: int, index: int, hostname: str) -> DesktopState:
     return state
 
 
+@functools.lru_cache(maxsize=512)
+def _cached_default(seed: int, index: int, hostname: str) -> DesktopState:
+    """Read-only defaults of recently used untouched desktops (a command reads several times)."""
+    return default_state(seed, index, hostname)
+
+
 def install_package_effects(state: DesktopState, package: share.MsiPackage) -> None:
     """What a successful MSI install leaves on the desktop (key, service, files)."""
     if package.family == "secure-client" and package.module == "core-vpn":
@@ -638,10 +645,10 @@ class Desktop:
         return self._state is not None
 
     def view(self) -> DesktopState:
-        """The state for reading; do not mutate it (it may be a throw-away default)."""
+        """The state for reading; never mutate it (it may be a shared cached default)."""
         if self._state is not None:
             return self._state
-        return default_state(self.seed, self.index, self.hostname)
+        return _cached_default(self.seed, self.index, self.hostname)
 
     def edit(self) -> DesktopState:
         """The state for writing: materialised (and marked for persistence) on first use."""

@@ -9,6 +9,7 @@ than a framework, which matters with one listening socket per emulated desktop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import ssl
@@ -133,6 +134,10 @@ async def serve_connection(
 ) -> None:
     """Answer requests on one connection until the client closes it or a handler drops it."""
     registry.add(key, writer)
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         while True:
             try:
