@@ -18,6 +18,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "notify": "homeshift.cli.notify",
     "plan": "homeshift.cli.plan",
     "board": "homeshift.cli.board",
+    "verify": "homeshift.cli.verify",
 }
 
 app = typer.Typer(
