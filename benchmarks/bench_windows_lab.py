@@ -19,6 +19,7 @@ import random
 import sys
 import tempfile
 import time
+import tracemalloc
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -117,14 +118,18 @@ def drive(
         ]
         commands = sum(f.result() for f in futures)
     elapsed = time.monotonic() - t0
+    server_cpu = cpu_s(handle.pid) - cpu0
     after = handle.call("windows.stats")
+    requests = after["requests"] - before["requests"]
     prefix = "reuse_" if reuse_shell else "fresh_"
     return {
         f"{prefix}commands_per_s": round(commands / elapsed, 1),
         f"{prefix}http_requests_per_s": round(
             (after["requests"] - before["requests"]) / elapsed, 1
         ),
-        f"{prefix}server_cpu_share": round((cpu_s(handle.pid) - cpu0) / elapsed, 2),
+        f"{prefix}server_cpu_share": round(server_cpu / elapsed, 2),
+        # what one fully busy lab core would serve at this mix (the clients are the bottleneck)
+        f"{prefix}server_requests_per_cpu_s": round(requests / max(server_cpu, 1e-6), 1),
         f"{prefix}agent_runs": after["agent_runs"] - before["agent_runs"],
     }
 
@@ -166,6 +171,20 @@ def bench(desktops: int, clients: int, seconds: float, agent_every: int) -> dict
         stop_lab(lab_dir)
 
 
+def materialised_kib_per_desktop(samples: int = 1000) -> float:
+    """Memory of a desktop once something changed it (upper bound: every desktop changed)."""
+    from homeshift.lab.windows import share
+    from homeshift.lab.windows.desktop import Desktop, install_package_effects
+
+    tracemalloc.start()
+    desktops = [Desktop(i, f"WS-D{i + 1:07d}", 7) for i in range(samples)]
+    for desktop in desktops:
+        install_package_effects(desktop.edit(), share.PACKAGES[0])
+    current, _peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return current / samples / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--desktops", type=int, action="append")
@@ -173,8 +192,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--agent-every", type=int, default=10)
     args = parser.parse_args()
+    per_desktop = materialised_kib_per_desktop()
     for count in args.desktops or [1000, 16000]:
         figures = bench(count, args.clients, args.seconds, args.agent_every)
+        figures["materialised_kib_per_desktop"] = round(per_desktop, 1)
+        figures["rss_all_changed_estimate_mib"] = round(
+            figures["rss_after_mib"] + count * per_desktop / 1024, 1
+        )
         print("  ".join(f"{k}={v}" for k, v in figures.items()), flush=True)
 
 
