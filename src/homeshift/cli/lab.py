@@ -119,3 +119,76 @@ def call_cmd(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     typer.echo(json.dumps(result, indent=2, default=str))
+
+
+def _call_or_exit(lab_dir: Path, op: str, **kwargs: Any) -> Any:
+    from homeshift.lab.control import call
+
+    try:
+        return call(lab_dir, op, **kwargs)
+    except LabControlError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+
+
+users_app = typer.Typer(help="Simulated AnyConnect users on the ASA lab cluster.")
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("connect")
+def users_connect(
+    count: Annotated[int, typer.Argument(min=0, help="Users to connect.")],
+    cluster_ip: Annotated[str | None, typer.Option(help="Cluster address (default: first).")] = None,
+    prefix: Annotated[str, typer.Option(help="Username prefix.")] = "user",
+    lab_dir: LabDir = DEFAULT_LAB_DIR,
+) -> None:
+    """Connect COUNT users through the cluster director; prints placement and refusals."""
+    result = _call_or_exit(
+        lab_dir, "asa.connect_users", count=count, cluster_ip=cluster_ip, prefix=prefix
+    )
+    typer.echo(json.dumps(result, indent=2))
+
+
+@users_app.command("disconnect")
+def users_disconnect(
+    count: Annotated[int | None, typer.Argument(min=0, help="Users to disconnect.")] = None,
+    all_users: Annotated[bool, typer.Option("--all", help="Disconnect every user.")] = False,
+    member: Annotated[str | None, typer.Option(help="Only from this headend.")] = None,
+    lab_dir: LabDir = DEFAULT_LAB_DIR,
+) -> None:
+    """Disconnect COUNT users (or --all)."""
+    if count is None and not all_users:
+        raise typer.BadParameter("give a COUNT or --all")
+    result = _call_or_exit(
+        lab_dir, "asa.disconnect_users", count=None if all_users else count, member=member
+    )
+    typer.echo(json.dumps(result, indent=2))
+
+
+@app.command("fault")
+def fault_cmd(
+    args: Annotated[
+        list[str],
+        typer.Argument(help="HOST FAULT [key=value ...]  or  clear HOST", show_default=False),
+    ],
+    lab_dir: LabDir = DEFAULT_LAB_DIR,
+) -> None:
+    """Inject a fault into an ASA headend (`fault asa-01 slow delay_s=2`) or clear its faults."""
+    if args[0] == "clear":
+        if len(args) != 2:
+            raise typer.BadParameter("usage: homeshift lab fault clear HOST")
+        result = _call_or_exit(lab_dir, "asa.clear_faults", host=args[1])
+    else:
+        if len(args) < 2:
+            raise typer.BadParameter("usage: homeshift lab fault HOST FAULT [key=value ...]")
+        params: dict[str, Any] = {}
+        for item in args[2:]:
+            key, sep, raw = item.partition("=")
+            if not sep:
+                raise typer.BadParameter(f"{item!r} is not key=value")
+            try:
+                params[key] = json.loads(raw)
+            except ValueError:
+                params[key] = raw
+        result = _call_or_exit(lab_dir, "asa.inject_fault", host=args[0], fault=args[1], **params)
+    typer.echo(json.dumps(result, indent=2))

@@ -24,6 +24,8 @@ from homeshift.lab.asa.model import AsaConfig, Pool, TunnelGroup, ip_to_int
 if TYPE_CHECKING:
     from homeshift.lab.asa.device import Headend
 
+#: simulated users' home addresses come from 100.64.0.0/10 (shared address space)
+PUBLIC_BASE = int(ipaddress.IPv4Address("100.64.0.0"))
 SESSION_LIMIT_KEY = "max-anyconnect-premium-or-essentials-limit"
 
 #: Session = (username, assigned ip int, public ip int, login epoch, tunnel-group, group-policy,
@@ -44,6 +46,7 @@ REFUSAL_REASONS = (
 class MemberSessions:
     sessions: dict[int, Session] = field(default_factory=dict)
     pool_used: dict[str, set[int]] = field(default_factory=dict)
+    pool_cursor: dict[str, int] = field(default_factory=dict)
     cumulative: int = 0
     peak: int = 0
     next_index: int = 1
@@ -233,13 +236,18 @@ class Cluster:
         assert cap.pool is not None and cap.tunnel_group is not None
         state = sessions_of(device)
         used = state.pool_used.setdefault(cap.pool.name, set())
-        offset = 0
-        while offset in used:
+        offset = state.pool_cursor.get(cap.pool.name, 0)
+        for _ in range(cap.pool.size):  # next free address after the last one handed out
+            if offset >= cap.pool.size:
+                offset = 0
+            if offset not in used:
+                break
             offset += 1
         used.add(offset)
+        state.pool_cursor[cap.pool.name] = offset + 1
         index = state.next_index
         state.next_index += 1
-        public = int(ipaddress.IPv4Address("100.64.0.0")) + (hash((device.name, index)) & 0x3FFFFF)
+        public = PUBLIC_BASE + ((device.index * 7919 + index * 104729) & 0x3FFFFF)
         state.sessions[index] = (
             f"{prefix}{device.index + 1:02d}{index:05d}",
             cap.pool.first + offset,
@@ -282,6 +290,7 @@ class Cluster:
         state = sessions_of(device)
         state.sessions.clear()
         state.pool_used.clear()
+        state.pool_cursor.clear()
 
     def sessions(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

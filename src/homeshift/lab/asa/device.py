@@ -97,6 +97,7 @@ class Headend:
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
         tmp.replace(self.startup_path)
+        self.startup_masked = self.config.render(serial=self.serial, hardware=self.hardware)
         return len(text.encode())
 
     def startup_text(self) -> str | None:

@@ -268,12 +268,12 @@ class AsaConfig:
                 block.append(f" nat {lb.nat}")
             if lb.priority is not None:
                 block.append(f" priority {lb.priority}")
-            if lb.cluster_key is not None:
-                block.append(f" cluster key {MASK if masked else lb.cluster_key}")
             if lb.cluster_ip:
                 block.append(f" cluster ip address {lb.cluster_ip}")
             if lb.cluster_port is not None:
                 block.append(f" cluster port {lb.cluster_port}")
+            if lb.cluster_key is not None:
+                block.append(f" cluster key {MASK if masked else lb.cluster_key}")
             if lb.encryption:
                 block.append(" cluster encryption")
             if lb.participate:

@@ -1,0 +1,108 @@
+"""Helpers for ASA lab tests: xdist-safe addresses, lab start, netmiko connections."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import netmiko
+import yaml
+
+from homeshift.lab.runtime import start_lab
+from homeshift.lab.spec import LabSpec
+
+#: SSH port of the test labs (unprivileged, so the tests also run without root)
+TEST_PORT = 2222
+_slots = itertools.count()
+
+
+def address_offset() -> int:
+    """A block of 30 addresses per lab, distinct per xdist worker and per lab in a worker."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    number = int(worker[2:]) if worker[2:].isdigit() else 0
+    return 1000 + number * 3000 + (next(_slots) % 100) * 30
+
+
+@dataclass
+class AsaLab:
+    lab_dir: Path
+    inventory: dict[str, Any]
+
+    def host(self, name: str) -> dict[str, Any]:
+        for group in self.inventory["all"]["children"].values():
+            if name in group["hosts"]:
+                return dict(group["hosts"][name])
+        raise KeyError(name)
+
+    def connect(self, name: str, *, secret: bool | str = True, **extra: Any) -> Any:
+        """netmiko session; ``secret``: True = the inventory's, a string = that, False = login."""
+        host = self.host(name)
+        params: dict[str, Any] = {
+            "device_type": "cisco_asa",
+            "host": host["ansible_host"],
+            "port": host["ansible_port"],
+            "username": host["ansible_user"],
+            "password": host["ansible_password"],
+            "conn_timeout": 5,
+        }
+        if isinstance(secret, str):
+            params["secret"] = secret
+        elif secret:
+            params["secret"] = host["ansible_become_password"]
+        params.update(extra)
+        return netmiko.ConnectHandler(**params)
+
+
+def start_asa_lab(lab_dir: Path, headends: int = 2, spares: int = 0, **options: Any) -> AsaLab:
+    spec = {
+        "headends": headends,
+        "spares": spares,
+        "port": TEST_PORT,
+        "address_offset": address_offset(),
+        **options,
+    }
+    start_lab(lab_dir, LabSpec(components={"asa": spec}))
+    return read_lab(lab_dir)
+
+
+def read_lab(lab_dir: Path) -> AsaLab:
+    inventory = yaml.safe_load((lab_dir / "inventory.yml").read_text())
+    return AsaLab(lab_dir, inventory)
+
+
+RAVPN_LINES = [
+    "ip local pool POOL-A 10.99.0.1-10.99.0.100 mask 255.255.255.0",
+    "group-policy GP-HOME internal",
+    "group-policy GP-HOME attributes",
+    " vpn-tunnel-protocol ssl-client",
+    " address-pools value POOL-A",
+    " split-tunnel-policy tunnelall",
+    " webvpn",
+    "  anyconnect keep-installer installed",
+    "tunnel-group TG-HOME type remote-access",
+    "tunnel-group TG-HOME general-attributes",
+    " address-pool POOL-A",
+    " default-group-policy GP-HOME",
+    "tunnel-group TG-HOME webvpn-attributes",
+    " group-alias HOME enable",
+    "webvpn",
+    " enable outside",
+    " anyconnect image disk0:/anyconnect-win-4.10.pkg 1",
+    " anyconnect enable",
+    " tunnel-group-list enable",
+]
+
+
+def cluster_lines(priority: int, key: str = "lab-cluster-key") -> list[str]:
+    return [
+        "vpn load-balancing",
+        " interface lbpublic outside",
+        " interface lbprivate inside",
+        f" priority {priority}",
+        " cluster ip address 198.51.100.200",
+        f" cluster key {key}",
+        " participate",
+    ]

@@ -1,0 +1,168 @@
+"""Emulator contract: real netmiko ``cisco_asa`` sessions against the ASA lab over SSH."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from asa_lab_support import RAVPN_LINES, AsaLab, read_lab
+from netmiko.exceptions import ConfigInvalidException, ReadTimeout
+
+from homeshift.lab.control import call
+from homeshift.lab.runtime import start_lab, stop_lab
+from homeshift.lab.spec import LabSpec
+
+pytestmark = pytest.mark.lab
+
+ERROR_PATTERN = r"ERROR: .*|Removing .* not allowed.*"
+
+
+def test_connect_with_secret_reaches_privileged_mode(asa_lab: AsaLab) -> None:
+    with asa_lab.connect("asa-01") as conn:
+        assert conn.find_prompt() == "asa-01#"
+        curpriv = conn.send_command("show curpriv")
+        assert "Current privilege level : 15" in curpriv
+        assert "P_PRIV" in curpriv
+        assert conn.send_command("show terminal").startswith("Width = 511")
+
+
+def test_connect_without_secret_uses_login(asa_lab: AsaLab) -> None:
+    with asa_lab.connect("asa-02", secret=False) as conn:
+        assert conn.find_prompt() == "asa-02#"
+        assert "Username : admin" in conn.send_command("show curpriv")
+
+
+def test_wrong_enable_secret_fails_netmiko_enable(asa_lab: AsaLab) -> None:
+    # the ASA answers "Invalid password" and asks again, so netmiko never sees "#"
+    with pytest.raises((ValueError, ReadTimeout)):
+        asa_lab.connect("asa-03", secret="not-the-secret", read_timeout_override=3)
+
+
+def test_abbreviations_and_errors(asa_lab: AsaLab) -> None:
+    with asa_lab.connect("asa-01") as conn:
+        assert "Cisco Adaptive Security Appliance Software Version" in conn.send_command("sh ver")
+        assert "hostname asa-01" in conn.send_command("sh run")
+        assert 'Ambiguous command:  "c"' in conn.send_command("c")
+        enable_again = conn.send_command("enable", expect_string=r"#")
+        assert "ERROR: % Invalid input detected at '^' marker." in enable_again
+        bogus = conn.send_command("show bogus-thing")
+        lines = bogus.splitlines()
+        caret = next(line for line in lines if line.strip() == "^")
+        # the marker sits under the bad word, counted from the start of the prompt
+        assert caret.index("^") == len("asa-01# show ")
+        assert "Incomplete command" in conn.send_command("show ip local")
+
+
+def test_user_mode_refuses_show_running_config(asa_lab: AsaLab) -> None:
+    with asa_lab.connect("asa-02", secret=False) as conn:
+        conn.send_command("disable", expect_string=r">")
+        out = conn.send_command("show running-config", expect_string=r">")
+        assert "Invalid input detected" in out
+        conn.send_command("login", expect_string=r"Username:")
+        conn.send_command(asa_lab.host("asa-02")["ansible_user"], expect_string="Password:")
+        conn.write_channel(asa_lab.host("asa-02")["ansible_password"] + "\n")
+        conn.read_until_pattern(r"asa-02#")
+
+
+def test_send_config_set_ra_vpn_and_running_config(asa_lab: AsaLab) -> None:
+    with asa_lab.connect("asa-01") as conn:
+        conn.send_config_set(RAVPN_LINES, error_pattern=ERROR_PATTERN)
+        running = conn.send_command("show running-config")
+    assert "terminal width 511" in running  # netmiko's session preparation changes the config
+    for line in ("ip local pool POOL-A 10.99.0.1-10.99.0.100 mask 255.255.255.0",
+                 "group-policy GP-HOME attributes",
+                 " vpn-tunnel-protocol ssl-client",
+                 "  anyconnect keep-installer installed",
+                 "tunnel-group TG-HOME general-attributes",
+                 " default-group-policy GP-HOME",
+                 " group-alias HOME enable",
+                 " anyconnect enable"):
+        assert line in running.splitlines()
+    assert re.search(r"^username admin password \*{5} pbkdf2 privilege 15$", running, re.M)
+    host = asa_lab.host("asa-01")
+    assert host["ansible_password"] not in running
+    assert host["ansible_become_password"] not in running
+
+
+def test_error_pattern_raises_on_invalid_and_refused_lines(asa_lab: AsaLab) -> None:
+    with asa_lab.connect("asa-01") as conn:
+        with pytest.raises(ConfigInvalidException, match="no-such-command.*Invalid input"):
+            conn.send_config_set(["no-such-command here"], error_pattern=ERROR_PATTERN)
+        with pytest.raises(ConfigInvalidException, match="overlaps"):
+            conn.send_config_set(
+                ["ip local pool OVERLAP 10.99.0.50-10.99.0.60"], error_pattern=ERROR_PATTERN
+            )
+        with pytest.raises(ConfigInvalidException, match="not allowed, it is being used"):
+            conn.send_config_set(["no ip local pool POOL-A"], error_pattern=ERROR_PATTERN)
+        with pytest.raises(ConfigInvalidException, match="does not exist"):
+            conn.send_config_set(
+                ["tunnel-group TG-HOME general-attributes", " default-group-policy NOPE"],
+                error_pattern=ERROR_PATTERN,
+            )
+        conn.exit_config_mode()
+        # terminal width is a global configuration command on an ASA, not an exec one
+        assert "Invalid input" in conn.send_command("terminal width 511")
+        # clear configure removes a whole object
+        conn.send_config_set(["group-policy GP-TMP internal", "clear configure group-policy GP-TMP"],
+                             error_pattern=ERROR_PATTERN)
+        assert conn.send_command("show running-config group-policy GP-TMP").strip() == ""
+
+
+def test_save_config_persists_across_lab_restart(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from asa_lab_support import start_asa_lab
+
+    lab_dir = tmp_path_factory.mktemp("asa-restart")
+    lab = start_asa_lab(lab_dir, headends=1)
+    try:
+        with lab.connect("asa-01") as conn:
+            conn.send_config_set(["ip local pool SAVED 10.50.0.1-10.50.0.10"], error_pattern=ERROR_PATTERN)
+            saved = conn.save_config()
+            assert "Building configuration..." in saved
+            assert "[OK]" in saved
+            conn.send_config_set(["ip local pool UNSAVED 10.60.0.1-10.60.0.10"])
+            startup = conn.send_command("show startup-config")
+            assert "ip local pool SAVED" in startup and "UNSAVED" not in startup
+        startup_file = lab_dir / "asa" / "asa-01" / "startup-config"
+        assert startup_file.stat().st_mode & 0o777 == 0o600
+        assert (lab_dir / "inventory.yml").stat().st_mode & 0o777 == 0o600
+        spec = LabSpec.read(lab_dir)
+        stop_lab(lab_dir)
+        start_lab(lab_dir, spec)
+        lab = read_lab(lab_dir)
+        with lab.connect("asa-01") as conn:
+            running = conn.send_command("show running-config ip local pool")
+        assert "ip local pool SAVED 10.50.0.1-10.50.0.10" in running
+        assert "UNSAVED" not in running
+        log = (lab_dir / "lab.log").read_text()
+        host = lab.host("asa-01")
+        assert host["ansible_password"] not in log
+        assert host["ansible_become_password"] not in log
+    finally:
+        stop_lab(lab_dir)
+
+
+def test_restart_control_op_reloads_one_headend(asa_lab: AsaLab) -> None:
+    with asa_lab.connect("asa-03") as conn:
+        conn.send_config_set(["hostname renamed"])
+        assert conn.find_prompt() == "renamed#"
+    result = call(asa_lab.lab_dir, "asa.restart", host="asa-03")
+    assert result["host"] == "asa-03"
+    with asa_lab.connect("asa-03") as conn:
+        assert conn.find_prompt() == "asa-03#"
+
+
+def test_inventory_groups_and_vars(asa_lab: AsaLab) -> None:
+    children = asa_lab.inventory["all"]["children"]
+    assert sorted(children["headends"]["hosts"]) == ["asa-01", "asa-02", "asa-03"]
+    assert sorted(children["spare_headends"]["hosts"]) == ["asa-04"]
+    assert children["headends"]["vars"]["ansible_network_os"] == "asa"
+    hosts = [asa_lab.host(f"asa-0{i}") for i in range(1, 5)]
+    assert len({h["ansible_password"] for h in hosts}) == 4
+    assert len({h["ansible_become_password"] for h in hosts}) == 4
+    assert all(h["ansible_password"] != "cisco" for h in hosts)
+    assert all(h["ansible_host"].startswith("127.1.") for h in hosts)
+    assert hosts[0]["homeshift_lab_model"] == "ASAv30"
+    assert hosts[0]["homeshift_lab_licensed_peers"] == 750
+    assert hosts[0]["homeshift_outside_ip"] == "198.51.100.10"
+    with asa_lab.connect("asa-04") as conn:  # spares are reachable, unconfigured
+        assert "tunnel-group" not in conn.send_command("show running-config")
