@@ -14,9 +14,10 @@ Safety rules (issue 4):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from homeshift.asa import facts
 from homeshift.asa.config import (
     RavpnConfig,
     State,
@@ -32,6 +33,7 @@ from homeshift.asa.resources.pools import Pool
 from homeshift.asa.transport import AsaCli, CommandRejected, SaveFailed, TransportError
 
 RUNNING_CONFIG = "show running-config"
+SESSION_SUMMARY = "show vpn-sessiondb summary"
 
 
 @dataclass(frozen=True)
@@ -171,3 +173,42 @@ def _failure(
         failed=True,
         msg=msg,
     )
+
+
+FACT_SUBSETS = ("version", "sessions", "pools", "load_balancing", "config")
+
+
+def gather_facts(cli: AsaCli, subsets: Iterable[str] = FACT_SUBSETS) -> dict[str, Any]:
+    """Live facts: model, version, licensed peers, session summary, pool usage, cluster role.
+
+    Raises :class:`~homeshift.asa.facts.FactsError` / ``ParseError`` / ``TransportError`` with
+    the command named; ``load_balancing`` is None when the unit is in no cluster.
+    """
+    wanted = set(subsets)
+    unknown = wanted - set(FACT_SUBSETS)
+    if unknown:
+        raise ValueError(f"unknown fact subsets {sorted(unknown)}; known: {list(FACT_SUBSETS)}")
+    result: dict[str, Any] = {}
+    config = gather(cli) if wanted & {"config", "pools"} else None
+    if "version" in wanted:
+        version = facts.parse_show_version(cli.show("show version"))
+        result["version"] = asdict(version)
+        result["model"] = version.model
+        result["licensed_peers"] = version.licensed_peers
+    if "sessions" in wanted:
+        result["sessions"] = asdict(facts.parse_vpn_sessiondb_summary(cli.show(SESSION_SUMMARY)))
+    if "pools" in wanted and config is not None:
+        result["pools"] = [
+            asdict(facts.parse_ip_local_pool(p.name, cli.show(f"show ip local pool {p.name}")))
+            for p in config.pools
+        ]
+    if "load_balancing" in wanted:
+        try:
+            lb = facts.parse_vpn_load_balancing(cli.show("show vpn load-balancing"))
+        except facts.FactsError:
+            lb = None
+        result["load_balancing"] = asdict(lb) if lb else None
+        result["cluster_role"] = lb.role if lb and lb.participating else None
+    if "config" in wanted and config is not None:
+        result["config"] = config.to_dict()
+    return result

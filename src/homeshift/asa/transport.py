@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -83,6 +83,29 @@ class AsaConnection:
     @property
     def secrets(self) -> list[str]:
         return [s for s in (self.password, self.secret, *self.extra_secrets) if s]
+
+    @classmethod
+    def from_host_vars(
+        cls, host: str, host_vars: Mapping[str, Any], **options: Any
+    ) -> AsaConnection:
+        """From Ansible's ``ansible_host/port/user/password/become_password``; a missing or
+        bad variable is a :class:`ValueError` naming the host and the variable."""
+        missing = [v for v in ("ansible_user", "ansible_password") if not host_vars.get(v)]
+        if missing:
+            raise ValueError(f"{host}: connection variable(s) {', '.join(missing)} not set")
+        try:
+            port = int(host_vars.get("ansible_port") or 22)
+        except (TypeError, ValueError):
+            raise ValueError(f"{host}: ansible_port {host_vars.get('ansible_port')!r}") from None
+        secret = host_vars.get("ansible_become_password") or host_vars.get("ansible_become_pass")
+        return cls(
+            host=str(host_vars.get("ansible_host") or host),
+            port=port,
+            username=str(host_vars["ansible_user"]),
+            password=str(host_vars["ansible_password"]),
+            secret=str(secret) if secret else None,
+            **{k: v for k, v in options.items() if v is not None},
+        )
 
 
 class RedactingWriter(io.RawIOBase):
