@@ -36,6 +36,7 @@ from test_store_concurrency import (
 from homeshift.state import SCHEMA_VERSION, SchemaTooNewError, Store
 from homeshift.state.migrations import upgrade
 from homeshift.state.plan import PlannedWave
+from homeshift.state.store import create_store_engine
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -143,7 +144,7 @@ def pg_url(pg: PgServer) -> str:
 
 def test_store_creates_and_upgrades_schema_on_postgres(pg: PgServer) -> None:
     url = _new_database(pg)
-    old = Store.open(url, upgrade_schema=False)
+    old = Store(create_store_engine(url))
     upgrade(old.engine, target=1)
     old.sync_roster(make_roster(8), actor="old")
     old.close()

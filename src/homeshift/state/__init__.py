@@ -3,13 +3,13 @@
 ``Store.open(url)`` is the entry point; see ``docs/state-and-notifications.md``.
 """
 
-from homeshift.state.migrations import SCHEMA_VERSION, SchemaTooNewError
+from homeshift.state.errors import SchemaTooNewError, StoreError
+from homeshift.state.migrations import SCHEMA_VERSION
 from homeshift.state.store import (
     AgentRecord,
     DeclarationRecord,
     NotificationRecord,
     Store,
-    StoreError,
 )
 
 __all__ = [

@@ -16,13 +16,12 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, inspect, select, text
 
 from homeshift.state import schema
+from homeshift.state.errors import SchemaTooNewError
+
+__all__ = ["SCHEMA_VERSION", "UPGRADE_STEPS", "SchemaTooNewError", "current_version", "upgrade"]
 
 #: advisory lock key for schema upgrades on PostgreSQL ("homeshft" in ASCII)
 _PG_UPGRADE_LOCK = 0x686F6D657368
-
-
-class SchemaTooNewError(RuntimeError):
-    """The store was upgraded by a newer homeshift than the one running."""
 
 
 @dataclass(frozen=True, slots=True)

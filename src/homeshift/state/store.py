@@ -38,6 +38,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from homeshift.roster import Roster
 from homeshift.state import schema
+from homeshift.state.errors import SchemaTooNewError, StoreError
 from homeshift.state.migrations import SCHEMA_VERSION, current_version, upgrade
 from homeshift.state.plan import WaveLike
 
@@ -45,10 +46,6 @@ DEFAULT_STATE_DIR = Path(".state")
 STATE_DIR_ENV = "HOMESHIFT_STATE_DIR"
 STORE_URL_ENV = "HOMESHIFT_STORE"
 SQLITE_BUSY_TIMEOUT_S = 30.0
-
-
-class StoreError(RuntimeError):
-    """A store operation was refused; the message names the employee, wave or row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +166,11 @@ def _aware_required(value: datetime) -> datetime:
     return result
 
 
+def create_store_engine(url: str | URL) -> Engine:
+    """The engine :meth:`Store.open` uses (WAL, busy timeout, BEGIN IMMEDIATE on SQLite)."""
+    return _build_engine(make_url(url))
+
+
 def _build_engine(url: URL) -> Engine:
     if url.get_backend_name() == "sqlite":
         database = url.database or ""
@@ -212,16 +214,38 @@ class Store:
 
     @classmethod
     def open(cls, url: str | None = None, *, upgrade_schema: bool = True) -> Store:
-        """Open (and, unless told otherwise, create or upgrade) the store at ``url``."""
+        """Open the store at ``url``, creating or upgrading its schema.
+
+        With ``upgrade_schema=False`` (read-only callers such as the board) nothing is created
+        or changed: the store must exist at exactly this code's schema version.
+        """
         raw = url or default_url()
         try:
             parsed = make_url(raw)
         except ArgumentError as exc:
             raise StoreError(f"invalid store URL {display_url(raw)}") from exc
+        if not upgrade_schema and parsed.get_backend_name() == "sqlite":
+            database = parsed.database or ""
+            if database not in ("", ":memory:") and not Path(database).exists():
+                raise StoreError(f"no state store at {display_url(parsed)}")
         engine = _build_engine(parsed)
         try:
             if upgrade_schema:
                 upgrade(engine)
+            else:
+                with engine.connect() as conn:
+                    found = current_version(conn)
+                if found > SCHEMA_VERSION:
+                    raise SchemaTooNewError(
+                        f"the state store has schema version {found}, newer than this "
+                        f"homeshift's {SCHEMA_VERSION}; upgrade homeshift"
+                    )
+                if found != SCHEMA_VERSION:
+                    raise StoreError(
+                        f"the state store {display_url(parsed)} is at schema version {found}, "
+                        f"this homeshift needs {SCHEMA_VERSION}: run `homeshift state info` "
+                        "once to upgrade it"
+                    )
         except SQLAlchemyError as exc:
             engine.dispose()
             raise StoreError(
@@ -1085,10 +1109,12 @@ __all__ = [
     "DeclarationRecord",
     "NotificationRecord",
     "RunRecord",
+    "SchemaTooNewError",
     "Store",
     "StoreError",
     "SyncReport",
     "VerificationRecord",
+    "create_store_engine",
     "default_actor",
     "default_url",
     "display_url",

@@ -14,7 +14,7 @@ from homeshift.roster import Roster
 from homeshift.state import SCHEMA_VERSION, SchemaTooNewError, Store, StoreError
 from homeshift.state.migrations import upgrade
 from homeshift.state.plan import PlannedWave
-from homeshift.state.store import default_url, display_url
+from homeshift.state.store import create_store_engine, default_url, display_url
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_unsupported_url_is_refused() -> None:
 
 def test_upgrade_from_version_1_keeps_data(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'v1.db'}"
-    store_v1 = Store.open(url, upgrade_schema=False)
+    store_v1 = Store(create_store_engine(url))
     assert upgrade(store_v1.engine, target=1) == [1]
     assert store_v1.version() == 1
     assert not inspect(store_v1.engine).has_table("agent_status")
@@ -201,3 +201,24 @@ def test_states_verification_and_runs(synced: Store) -> None:
     run = next(r for r in synced.runs() if r.id == run_id)
     assert run.status == "ok" and run.finished_at is not None
     assert run.details == {"wave": 3, "checked": 1}
+
+
+def test_read_only_open_creates_nothing_and_needs_the_current_schema(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "homeshift.db"
+    with pytest.raises(StoreError, match="no state store"):
+        Store.open(f"sqlite:///{missing}", upgrade_schema=False)
+    assert not missing.parent.exists()
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = Store(create_store_engine(url))
+    upgrade(old.engine, target=1)
+    old.close()
+    with pytest.raises(StoreError, match="schema version 1"):
+        Store.open(url, upgrade_schema=False)
+    Store.open(url).close()  # a writing open upgrades it
+    with Store.open(url, upgrade_schema=False) as store:
+        assert store.version() == SCHEMA_VERSION
+    with sqlite3.connect(tmp_path / "old.db") as conn:
+        conn.execute("UPDATE schema_version SET version = 77")
+    with pytest.raises(StoreError, match="77"):  # SchemaTooNewError is a StoreError
+        Store.open(url, upgrade_schema=False)

@@ -17,6 +17,7 @@ from store_scenarios import (
 )
 
 from homeshift.state import Store, schema
+from homeshift.state.store import create_store_engine
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +95,7 @@ def test_killed_upgrade_keeps_previous_version(tmp_path: Path) -> None:
     from homeshift.state import migrations
 
     url = f"sqlite:///{tmp_path / 'up.db'}"
-    store = Store.open(url, upgrade_schema=False)
+    store = Store(create_store_engine(url))
     migrations.upgrade(store.engine, target=1)
 
     def explode(conn: object) -> None:
