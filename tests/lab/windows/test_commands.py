@@ -240,3 +240,20 @@ def test_select_object_with_a_quoted_property_name() -> None:
         "ConvertTo-Json -Compress",
     )
     assert json.loads(out) == {"Shell": "explorer.exe"}
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "Get-ItemProperty -Path 'XYZ:\\nope'",
+        "Test-Path",
+        "Get-Content -Raw -LiteralPath 'relative\\path.txt'",
+        "powercfg /setacvalueindex SCHEME_CURRENT SUB_SLEEP STANDBYIDLE notanumber",
+        "Get-Service -Name WinRM | Select-Object -First x",
+        "(Get-Service -Name WinRM)..",
+    ],
+)
+def test_bad_input_is_an_error_not_a_crash(script: str) -> None:
+    out, errors, code = _ps(_desktop(), script)
+    assert code == 1
+    assert errors or "Invalid Parameters" in out

@@ -148,7 +148,7 @@ def run_agent(
             continue
         try:
             _APPLY[item.type](item.params, entry, view, edit, check_mode, diff, faults)
-        except (DesktopError, KeyError, TypeError, ValueError) as exc:
+        except (DesktopError, KeyError, TypeError, ValueError, AttributeError) as exc:
             entry["error"] = entry["error"] or _message(exc)
         if entry["error"]:
             result["failed"] = True

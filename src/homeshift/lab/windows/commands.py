@@ -243,6 +243,17 @@ def parse_params(text: str, positional: tuple[str, ...] = ()) -> dict[str, str |
     return params
 
 
+def _required_path(params: dict[str, str | bool], cmdlet: str) -> str:
+    path = _param(params, "literalpath", "path")
+    if not path:
+        raise PsError(
+            "Cannot process command because of one or more missing mandatory parameters: Path.",
+            f"InvalidArgument: (:) [{cmdlet}], ParameterBindingException",
+            f"MissingMandatoryParameter,{cmdlet}",
+        )
+    return path
+
+
 def _param(params: dict[str, str | bool], *names: str) -> str | None:
     for name in names:
         value = params.get(name)
@@ -395,7 +406,12 @@ def run_powershell(session: Session, script: str) -> int:
             return int(exit_match.group(1) or 0)
         session.ok = True  # $? describes the last statement, as powershell.exe's exit code does
         try:
-            values = evaluate(session, statement)
+            try:
+                values = evaluate(session, statement)
+            except (DesktopError, ValueError, KeyError, IndexError, TypeError) as exc:
+                raise PsError(
+                    str(exc), "InvalidArgument: (:) [], ArgumentException", "ArgumentException"
+                ) from exc
         except PsError as err:
             session.ok = False
             unknown |= err.fqid == "CommandNotFoundException"
@@ -408,7 +424,9 @@ def run_powershell(session: Session, script: str) -> int:
 
 def evaluate(session: Session, statement: str) -> list[Any]:
     """One pipeline -> the objects it outputs."""
-    member = re.match(r"^\((?P<inner>.+)\)\.(?P<member>[\w.]+(?:\(\))?)$", statement, re.DOTALL)
+    member = re.match(
+        r"^\((?P<inner>.+)\)\.(?P<member>\w+(?:\.\w+)*(?:\(\))?)$", statement, re.DOTALL
+    )
     if member:
         values = evaluate(session, member.group("inner"))
         return [_member(v, member.group("member")) for v in values]
@@ -494,21 +512,21 @@ def source(session: Session, stage: str) -> list[Any]:
         return [item_property(state, path, _param(params, "name"))]
     if name == "get-itempropertyvalue":
         params = parse_params(rest, ("path", "name"))
-        path = _param(params, "literalpath", "path") or ""
+        path = _required_path(params, word)
         value_name = _param(params, "name") or ""
         obj = item_property(state, path, value_name)
         return [obj[next(k for k in obj if k.lower() == value_name.lower())]]
     if name == "get-childitem":
         params = parse_params(rest, ("path",))
-        path = _param(params, "literalpath", "path") or ""
+        path = _required_path(params, word)
         return child_items(state, path)
     if name == "test-path":
         params = parse_params(rest, ("path",))
-        path = _param(params, "literalpath", "path") or ""
+        path = _required_path(params, word)
         return [test_path(state, path, _param(params, "pathtype"))]
     if name == "get-filehash":
         params = parse_params(rest, ("path",))
-        path = _param(params, "literalpath", "path") or ""
+        path = _required_path(params, word)
         algorithm = (_param(params, "algorithm") or "SHA256").upper()
         if algorithm != "SHA256":
             raise PsError(
@@ -522,7 +540,7 @@ def source(session: Session, stage: str) -> list[Any]:
         return [{"Algorithm": "SHA256", "Hash": digest, "Path": normalise_path(path)}]
     if name in ("get-content", "cat", "type", "gc"):
         params = parse_params(rest, ("path",))
-        path = _param(params, "literalpath", "path") or ""
+        path = _required_path(params, word)
         data = state.read_file(path)
         if data is None:
             raise path_not_found(path, "Get-Content")

@@ -154,6 +154,9 @@ async def serve_connection(
             except DropConnection:
                 writer.transport.abort()
                 return
+            except Exception:  # a lab bug must cost one request, not the listener
+                log.exception("request to %s failed", request.target)
+                response = HttpResponse(500, b"internal lab error", close=True)
             writer.write(response.encode())
             await writer.drain()
             wants_close = (request.header("connection") or "").lower() == "close"
