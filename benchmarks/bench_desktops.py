@@ -1,0 +1,145 @@
+"""Desktop provisioning benchmark: N lab desktops through ``playbooks/desktops.yml``.
+
+For each size, one full convergence (fresh desktops) and one no-op run (everything converged):
+wall time, desktops per minute, controller CPU ms per desktop (``getrusage(RUSAGE_CHILDREN)`` of
+the ansible-playbook process tree), HTTP requests per desktop and agent runs per desktop (from the
+lab's ``windows.stats``). Target: at most 6 HTTP requests per desktop for a no-op run, which needs
+pre-emptive authentication: ``--auth basic-https`` (Basic over HTTPS with CA validation). The lab's
+default inventory (NTLM over HTTP with message encryption) adds the 3-request NTLM handshake.
+
+    .venv/bin/python benchmarks/bench_desktops.py [--sizes 200 1000] [--forks 16]
+        [--auth basic-https|ntlm-http]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from homeshift.lab.runtime import start_lab, stop_lab
+from homeshift.lab.spec import LabSpec
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ADDRESS_OFFSET = 40_000  # away from the test suites' per-worker ranges
+
+
+def _https_overrides(group_vars: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ansible_port": group_vars["homeshift_winrm_https_port"],
+        "ansible_winrm_scheme": "https",
+        "ansible_winrm_transport": "basic",
+    }
+
+
+def run_playbook(
+    inventory: Path, scratch: Path, forks: int, extra: dict[str, Any]
+) -> dict[str, float]:
+    env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+        "ANSIBLE_FORKS": str(forks),
+        "ANSIBLE_LOCAL_TEMP": str(scratch / "tmp"),
+        "ANSIBLE_HOME": str(scratch / "home"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_DISPLAY_OK_HOSTS": "0",
+        "ANSIBLE_DISPLAY_SKIPPED_HOSTS": "0",
+        "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+    }
+    variables = {
+        "homeshift_vpn_cluster_address": "vpn.homeshift.example",
+        "homeshift_max_fail_percentage": 100,
+        **extra,
+    }
+    command = [
+        str(BIN / "ansible-playbook"),
+        "-i",
+        str(inventory),
+        str(REPO / "playbooks" / "desktops.yml"),
+        "-e",
+        json.dumps(variables),
+    ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        print(proc.stdout[-3000:], proc.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"ansible-playbook failed with {proc.returncode}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_s": wall, "cpu_s": cpu}
+
+
+def measure(size: int, forks: int, auth: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-desktops-") as tmp:
+        scratch = Path(tmp)
+        lab_dir = scratch / "lab"
+        lab_dir.mkdir()
+        options = {
+            "desktops": size,
+            "address_offset": ADDRESS_OFFSET,
+            "https": auth == "basic-https",
+        }
+        handle = start_lab(lab_dir, LabSpec(components={"windows": options}, seed=5))
+        try:
+            inventory = yaml.safe_load(handle.inventory.read_text())
+            group_vars = inventory["all"]["children"]["desktops"]["vars"]
+            extra = _https_overrides(group_vars) if auth == "basic-https" else {}
+            for phase in ("full", "no-op"):
+                stats_before = handle.call("windows.stats")
+                figures = run_playbook(handle.inventory, scratch, forks, extra)
+                stats_after = handle.call("windows.stats")
+                requests = stats_after["requests"] - stats_before["requests"]
+                runs = stats_after["agent_runs"] - stats_before["agent_runs"]
+                rows.append(
+                    {
+                        "desktops": size,
+                        "phase": phase,
+                        "auth": auth,
+                        "forks": forks,
+                        "wall_s": round(figures["wall_s"], 1),
+                        "desktops_per_min": round(size / figures["wall_s"] * 60, 1),
+                        "controller_cpu_ms_per_desktop": round(figures["cpu_s"] * 1000 / size, 1),
+                        "http_requests_per_desktop": round(requests / size, 2),
+                        "agent_runs_per_desktop": round(runs / size, 2),
+                    }
+                )
+                print(json.dumps(rows[-1]), flush=True)
+        finally:
+            stop_lab(lab_dir)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 1000])
+    parser.add_argument("--forks", type=int, default=16)
+    parser.add_argument("--auth", choices=["basic-https", "ntlm-http"], default="basic-https")
+    args = parser.parse_args()
+    header = (
+        f"{'desktops':>8} {'phase':>6} {'wall s':>7} {'desk/min':>9} "
+        f"{'cpu ms/desk':>11} {'req/desk':>8}"
+    )
+    rows = [row for size in args.sizes for row in measure(size, args.forks, args.auth)]
+    print(header)
+    for r in rows:
+        print(
+            f"{r['desktops']:>8} {r['phase']:>6} {r['wall_s']:>7} {r['desktops_per_min']:>9} "
+            f"{r['controller_cpu_ms_per_desktop']:>11} {r['http_requests_per_desktop']:>8}"
+        )
+
+
+if __name__ == "__main__":
+    main()
