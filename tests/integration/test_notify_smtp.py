@@ -450,6 +450,14 @@ def test_cli_notify_over_starttls_with_password_from_env(
     result = runner.invoke(app, args)
     assert result.exit_code == 0 and '"status": "skipped"' in result.output
     assert len(recorder.received) == 1
+    shown = runner.invoke(app, ["notify", "status", "--wave", "1"])
+    (record,) = [json.loads(line) for line in shown.stdout.splitlines()]
+    assert (record["recipient"], record["kind"], record["status"], record["language"]) == (
+        "lead.ber-t01@example.com",
+        "team:BER-T01",
+        "sent",
+        "en",
+    )
 
     dry = runner.invoke(
         app,

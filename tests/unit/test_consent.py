@@ -134,6 +134,11 @@ def test_cli_import_record_revoke_and_audit_trail(cli_env: dict[str, Path]) -> N
         }  # fmt: skip
         assert store.audit_trail(missing[3])[0].source == "cli:record"
 
+    shown = runner.invoke(app, ["consent", "audit", missing[0]])
+    assert [json.loads(line)["action"] for line in shown.stdout.splitlines()] == [
+        "record",
+        "revoke",
+    ]
     listed = runner.invoke(app, ["consent", "list", "--format", "json"])
     statuses = {r["employee_id"]: r["status"] for r in json.loads(listed.stdout)}
     assert statuses[missing[0]] == "revoked" and statuses[missing[1]] == "active"

@@ -196,3 +196,27 @@ def list_(
         table.add_row(*("" if v is None else str(v) for v in row.values()))
     Console().print(table)
     console.print(f"{len(rows)} row(s)")
+
+
+@app.command()
+def audit(
+    employee: Annotated[str | None, typer.Argument(help="Only this employee.")] = None,
+    store_url: StoreUrl = None,
+) -> None:
+    """Print the declaration audit trail (who, when, what, source) as JSON lines."""
+    with open_store(store_url) as store:
+        for entry in store.audit_trail(employee):
+            typer.echo(
+                json.dumps(
+                    {
+                        "at": entry.at.isoformat(),
+                        "actor": entry.actor,
+                        "action": entry.action,
+                        "employee_id": entry.employee_id,
+                        "old": entry.old,
+                        "new": entry.new,
+                        "source": entry.source,
+                    },
+                    ensure_ascii=False,
+                )
+            )

@@ -148,3 +148,29 @@ def wave(
             "by a run that died) are re-sent only with --resend-in-doubt-after MINUTES"
         )
         raise typer.Exit(2)
+
+
+@app.command()
+def status(
+    wave_number: Annotated[int | None, typer.Option("--wave", help="Only this wave.")] = None,
+    store_url: StoreUrl = None,
+) -> None:
+    """What was sent, failed or is in doubt, per wave and recipient (JSON lines)."""
+    with open_store(store_url) as store:
+        for record in store.notifications(wave=wave_number):
+            typer.echo(
+                json.dumps(
+                    {
+                        "wave": record.wave,
+                        "recipient": record.recipient,
+                        "kind": record.kind,
+                        "language": record.language,
+                        "status": record.status,
+                        "attempts": record.attempts,
+                        "last_error": record.last_error,
+                        "sent_at": record.sent_at.isoformat() if record.sent_at else None,
+                        "message_id": record.message_id,
+                    },
+                    ensure_ascii=False,
+                )
+            )
