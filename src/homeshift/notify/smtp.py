@@ -133,7 +133,7 @@ def classify(exc: BaseException) -> tuple[bool, str]:
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return True, "server closed the connection"
     if isinstance(exc, ssl.SSLError):
-        return False, f"TLS failed: {exc.reason or exc}"
+        return False, f"TLS failed: {getattr(exc, 'reason', None) or exc}"
     if isinstance(exc, TimeoutError):
         return True, "timed out"
     if isinstance(exc, OSError):
