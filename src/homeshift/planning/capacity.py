@@ -18,6 +18,8 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+from bisect import insort
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -30,6 +32,7 @@ DEFAULT_MODEL = "ASA5555"
 DEFAULT_SUPERNET = "10.64.0.0/12"
 #: priority of the first headend; VPN load balancing priorities run 1-10 (asa-cli.md 3.3)
 TOP_PRIORITY = 10
+MAX_NEW_HEADENDS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,12 +148,12 @@ def sessions_for(agents_at_peak: int, concurrency_ratio: float) -> int:
 
 
 def headcount_per_shift(roster: Roster) -> tuple[tuple[str, int], ...]:
-    """Agents per shift text, in first-seen order."""
-    counts: dict[str, int] = {}
-    for agent in roster.agents:
-        key = str(agent.shift)
-        counts[key] = counts.get(key, 0) + 1
-    return tuple(counts.items())
+    """Agents per shift text, in first-seen order (counted by shift, formatted once per shift)."""
+    counts = Counter(agent.shift for agent in roster.agents)
+    merged: dict[str, int] = {}
+    for shift, count in counts.items():
+        merged[str(shift)] = merged.get(str(shift), 0) + count
+    return tuple(merged.items())
 
 
 def parse_headcount(items: Iterable[str]) -> tuple[tuple[str, int], ...]:
@@ -252,12 +255,20 @@ def plan_capacity(inputs: CapacityInputs, catalogue: Catalogue = BUILTIN_CATALOG
             f"a {default_model.name} at {inputs.max_utilisation:.0%} utilisation has no budget"
         )
     budgets = [budget(m, lic) for _, m, _, lic in members]
-    to_add = 0
-    while resilient_budget(budgets, inputs.redundancy) < peak or len(budgets) <= inputs.redundancy:
-        budgets.append(new_budget)
+    # New members all have the same budget, so the count has a closed form plus a short check.
+    shortfall = max(0, peak - resilient_budget(budgets, inputs.redundancy))
+    to_add = max(0, math.ceil(shortfall / new_budget) - 1)
+    if to_add > MAX_NEW_HEADENDS:
+        raise PlanError(
+            f"{peak} peak sessions would need more than {MAX_NEW_HEADENDS} new "
+            f"{default_model.name} headends; check the inputs"
+        )
+    while (
+        resilient_budget(budgets + [new_budget] * to_add, inputs.redundancy) < peak
+        or len(budgets) + to_add <= inputs.redundancy
+    ):
         to_add += 1
-        if to_add > 10_000:
-            raise PlanError(f"{peak} peak sessions would need more than 10000 new headends")
+    budgets += [new_budget] * to_add
     if to_add:
         required = len(members) + to_add
     else:  # enough already: the fewest existing members (largest first) that would do
@@ -379,6 +390,7 @@ def allocate_pools(
     for text in exclude:
         excluded = _parse_network(text, "excluded range")
         taken.append((int(excluded.network_address), int(excluded.broadcast_address)))
+    taken.sort()
     order = sorted(range(len(requests)), key=lambda i: (pool_prefix(requests[i][1]), i))
     placed: dict[int, AddressPool] = {}
     for i in order:
@@ -393,7 +405,7 @@ def allocate_pools(
                 f"({limit} sessions); {free} addresses left after exclusions and "
                 f"{len(placed)} pool(s); use a larger supernet or fewer exclusions"
             )
-        taken.append((start, start + size - 1))
+        insort(taken, (start, start + size - 1))
         block = ipaddress.IPv4Network((start, prefix))
         placed[i] = AddressPool(
             name=f"HS-POOL-{name.upper()}",
@@ -409,15 +421,15 @@ def allocate_pools(
 def _first_free_block(
     base: int, top: int, size: int, taken: Sequence[tuple[int, int]]
 ) -> int | None:
+    """Lowest aligned block of ``size`` in ``[base, top]`` clear of ``taken`` (sorted by start)."""
     candidate = (base + size - 1) // size * size
-    blockers = sorted(taken)
-    while candidate + size - 1 <= top:
-        end = candidate + size - 1
-        clash = next((hi for lo, hi in blockers if lo <= end and hi >= candidate), None)
-        if clash is None:
-            return candidate
-        candidate = (clash + 1 + size - 1) // size * size
-    return None
+    for lo, hi in taken:
+        if hi < candidate:
+            continue
+        if lo > candidate + size - 1:
+            break  # the block fits before this range
+        candidate = (hi + 1 + size - 1) // size * size
+    return candidate if candidate + size - 1 <= top else None
 
 
 def _covered(base: int, top: int, taken: Sequence[tuple[int, int]]) -> int:

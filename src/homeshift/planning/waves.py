@@ -17,6 +17,7 @@ Algorithm (deterministic, O(agents + teams log teams)):
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -60,18 +61,30 @@ class WavePlan:
         return {agent: wave.number for wave in self.waves for agent in wave.agents}
 
 
+@dataclass(slots=True)
+class _Team:
+    employee_ids: list[str]
+    shifts: list[Shift]
+
+
 def _team_members(
     roster: Roster, excluded: Collection[str]
-) -> tuple[dict[str, list[tuple[str, Shift]]], list[Unschedulable]]:
-    movable: dict[str, list[tuple[str, Shift]]] = {}
+) -> tuple[dict[str, _Team], list[Unschedulable]]:
+    """Movable agents per team (file order) and everyone left out with the reason."""
+    movable: dict[str, _Team] = {}
     left_out: list[Unschedulable] = []
     for agent in roster.agents:
-        if agent.team in excluded:
-            left_out.append(Unschedulable(agent.employee_id, agent.team, TEAM_EXCLUDED))
+        team = agent.team
+        if team in excluded:
+            left_out.append(Unschedulable(agent.employee_id, team, TEAM_EXCLUDED))
         elif agent.consent_date is None:
-            left_out.append(Unschedulable(agent.employee_id, agent.team, NO_CONSENT))
+            left_out.append(Unschedulable(agent.employee_id, team, NO_CONSENT))
         else:
-            movable.setdefault(agent.team, []).append((agent.employee_id, agent.shift))
+            members = movable.get(team)
+            if members is None:
+                members = movable[team] = _Team([], [])
+            members.employee_ids.append(agent.employee_id)
+            members.shifts.append(agent.shift)
     return movable, left_out
 
 
@@ -132,19 +145,19 @@ def plan_waves(
     load = [0] * waves
     for team in sorted(pinned, key=lambda t: (pinned[t], t)):
         assigned[pinned[team] - 1].append(team)
-        load[pinned[team] - 1] += len(members[team])
+        load[pinned[team] - 1] += len(members[team].employee_ids)
     heap = [(load[i], i) for i in range(waves)]
     heapq.heapify(heap)
     free_teams = sorted(
-        (t for t in members if t not in pinned), key=lambda t: (-len(members[t]), t)
+        (t for t in members if t not in pinned), key=lambda t: (-len(members[t].employee_ids), t)
     )
     for team in free_teams:
         headcount, index = heapq.heappop(heap)
         assigned[index].append(team)
-        heapq.heappush(heap, (headcount + len(members[team]), index))
+        heapq.heappush(heap, (headcount + len(members[team].employee_ids), index))
 
     result: list[Wave] = []
-    shift_counts: dict[Shift, int] = {}
+    shift_counts: Counter[Shift] = Counter()
     moved_sessions = 0
     for index, teams in enumerate(assigned, start=1):
         if not teams:
@@ -152,9 +165,8 @@ def plan_waves(
         teams_sorted = sorted(teams)
         agents: list[str] = []
         for team in teams_sorted:
-            for employee_id, shift in members[team]:
-                agents.append(employee_id)
-                shift_counts[shift] = shift_counts.get(shift, 0) + 1
+            agents.extend(members[team].employee_ids)
+            shift_counts.update(members[team].shifts)
         cumulative = sessions_for(peak_concurrent(shift_counts.items()), ratio)
         if cumulative > free:
             raise PlanError(
