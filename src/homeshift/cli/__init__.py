@@ -19,6 +19,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "plan": "homeshift.cli.plan",
     "board": "homeshift.cli.board",
     "verify": "homeshift.cli.verify",
+    "desktop-lab": "homeshift.cli.desktop_lab",
 }
 
 app = typer.Typer(
