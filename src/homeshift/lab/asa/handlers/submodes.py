@@ -11,7 +11,7 @@ import ipaddress
 from collections.abc import Callable, Mapping
 
 from homeshift.lab.asa.cmdmatch import Command, cmd, keyword
-from homeshift.lab.asa.handlers.config_mode import message
+from homeshift.lab.asa.handlers.config_mode import do_end, do_exit, message
 from homeshift.lab.asa.model import GroupPolicy, Interface, TunnelGroup
 from homeshift.lab.asa.session import BadWord, CliError, CliSession, register
 
@@ -405,4 +405,5 @@ def _commands() -> dict[str, list[Command]]:
 
 
 for _mode, _commands_of_mode in _commands().items():
-    register(_mode, _commands_of_mode)
+    # exit leaves only this sub-mode; end returns to privileged mode
+    register(_mode, [*_commands_of_mode, cmd("exit", do_exit), cmd("end", do_end)])

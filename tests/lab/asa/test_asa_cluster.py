@@ -1,0 +1,164 @@
+"""Cluster director, placement and refusals, and the CLI session model, without SSH (fast)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from asa_lab_support import RAVPN_LINES, cluster_lines
+
+from homeshift.lab.asa import handlers  # noqa: F401  (registers the commands)
+from homeshift.lab.asa.cluster import Cluster
+from homeshift.lab.asa.component import bare_config, outside_ip, inside_ip
+from homeshift.lab.asa.device import Headend
+from homeshift.lab.asa.session import CliSession, load_config_text
+
+
+def make_headend(tmp_path: Path, index: int, peers: int = 750) -> Headend:
+    name = f"asa-{index + 1:02d}"
+    return Headend(
+        index=index, name=name, address="127.0.0.1", port=0, model="ASAv30",
+        licensed_peers=peers, outside_ip=outside_ip(index), inside_ip=inside_ip(index),
+        password=f"pw{index}", enable_secret=f"en{index}", state_dir=tmp_path / name,
+        serial=f"9A{index:09d}",
+    )
+
+
+def configure(device: Headend, lines: list[str]) -> list[str]:
+    """Apply config lines through a privileged session; returns the lines' output."""
+    cli = CliSession(device, None)
+    cli.stack[0].mode = "priv"
+    out = [cli.feed("configure terminal")]
+    out += [cli.feed(line) for line in lines]
+    cli.feed("end")
+    return out
+
+
+def pool_lines(index: int, size: int) -> list[str]:
+    return [f"ip local pool POOL-A 10.{100 + index}.0.1-10.{100 + index}.0.{size} mask 255.255.255.0"]
+
+
+def vpn_headend(tmp_path: Path, index: int, priority: int, *, pool_size: int = 100,
+                peers: int = 750, key: str = "k1") -> Headend:
+    device = make_headend(tmp_path, index, peers)
+    out = configure(device, pool_lines(index, pool_size) + RAVPN_LINES[1:] + cluster_lines(priority, key))
+    assert not [o for o in out if "ERROR" in o], out
+    return device
+
+
+def test_director_is_highest_priority_then_lowest_outside_address(tmp_path: Path) -> None:
+    a, b, c = (vpn_headend(tmp_path, i, p) for i, p in enumerate([5, 9, 9]))
+    director, members = Cluster([a, b, c]).members("198.51.100.200")
+    assert director is b  # priority 9 beats 5; b's outside address is lower than c's
+    assert members == [a, b, c]
+
+
+def test_member_with_other_cluster_key_is_left_out(tmp_path: Path) -> None:
+    a = vpn_headend(tmp_path, 0, 9)
+    b = vpn_headend(tmp_path, 1, 5, key="other")
+    _, members = Cluster([a, b]).members("198.51.100.200")
+    assert members == [a]
+
+
+def test_users_spread_to_least_loaded_member(tmp_path: Path) -> None:
+    members = [vpn_headend(tmp_path, i, 5) for i in range(3)]
+    cluster = Cluster(members)
+    result = cluster.connect_users(90)
+    assert result["connected"] == 90 and result["refused"] == 0
+    assert result["placement"] == {"asa-01": 30, "asa-02": 30, "asa-03": 30}
+    stats = cluster.sessions()["members"]["asa-02"]
+    assert stats["active"] == 30 and stats["pools"]["POOL-A"] == {"used": 30, "free": 70}
+    assert stats["load_percent"] == 4  # 30 / 750 licensed peers
+
+
+def test_refusals_by_reason(tmp_path: Path) -> None:
+    small_pool = vpn_headend(tmp_path, 0, 5, pool_size=10)
+    small_licence = vpn_headend(tmp_path, 1, 5, peers=5)
+    cluster = Cluster([small_pool, small_licence])
+    result = cluster.connect_users(20)
+    assert result["connected"] == 15
+    assert result["placement"] == {"asa-01": 10, "asa-02": 5}
+    assert result["refused"] == 5
+    assert set(result["refusals_by_reason"]) <= {"pool_exhausted", "licence_exhausted"}
+    nobody = Cluster([make_headend(tmp_path, 5)]).connect_users(3)
+    assert nobody["refusals_by_reason"] == {"no_participating_member": 3}
+
+
+def test_sessiondb_limit_caps_the_member(tmp_path: Path) -> None:
+    device = vpn_headend(tmp_path, 0, 5)
+    configure(device, ["vpn-sessiondb max-anyconnect-premium-or-essentials-limit 7"])
+    result = Cluster([device]).connect_users(10)
+    assert result["connected"] == 7
+    assert result["refusals_by_reason"] == {"licence_exhausted": 3}
+
+
+def test_disconnect_frees_pool_addresses(tmp_path: Path) -> None:
+    device = vpn_headend(tmp_path, 0, 5, pool_size=5)
+    cluster = Cluster([device])
+    assert cluster.connect_users(5)["connected"] == 5
+    assert cluster.disconnect_users(2)["disconnected"] == 2
+    assert cluster.connect_users(3)["connected"] == 2
+    assert cluster.disconnect_users()["disconnected"] == 5
+    assert cluster.sessions()["members"]["asa-01"]["cumulative"] == 7
+
+
+def test_pool_in_use_by_sessions_cannot_be_removed(tmp_path: Path) -> None:
+    device = vpn_headend(tmp_path, 0, 5)
+    Cluster([device]).connect_users(1)
+    out = configure(device, ["clear configure tunnel-group", "no ip local pool POOL-A"])
+    assert "Removing ip local pool (POOL-A) not allowed, it is being used." in out[-1]
+
+
+def test_saved_config_loads_back_identically(tmp_path: Path) -> None:
+    device = vpn_headend(tmp_path, 0, 7)
+    configure(device, ["terminal width 511", "vpn-sessiondb max-anyconnect-premium-or-essentials-limit 400"])
+    saved = device.config.render(masked=False)
+    assert "cluster key k1" in saved and "cluster key *****" in device.config.render()
+    fresh = make_headend(tmp_path, 0)
+    fresh.config = bare_config(fresh)
+    assert load_config_text(fresh, saved) == []
+    assert fresh.config.render(masked=False) == saved
+
+
+def test_load_reports_bad_lines_by_number(tmp_path: Path) -> None:
+    device = make_headend(tmp_path, 0)
+    errors = load_config_text(device, "hostname x\nfrobnicate now\n")
+    assert len(errors) == 1 and errors[0].startswith("line 2: 'frobnicate now'")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("conf t", "asa-01(config)# "),
+        ("sh curpriv", "P_PRIV"),
+        ("wr mem", "[OK]"),
+        ("co", 'ERROR: % Ambiguous command:  "co"'),
+        ("show ip local", "ERROR: % Incomplete command"),
+    ],
+)
+def test_abbreviations(tmp_path: Path, line: str, expected: str) -> None:
+    device = make_headend(tmp_path, 0)
+    cli = CliSession(device, None)
+    cli.stack[0].mode = "priv"
+    assert expected in cli.feed(line)
+
+
+def test_submode_prompts_and_fallback_to_global(tmp_path: Path) -> None:
+    device = make_headend(tmp_path, 0)
+    cli = CliSession(device, None)
+    cli.stack[0].mode = "priv"
+    cli.feed("configure terminal")
+    expectations = [
+        ("group-policy GP internal", "(config)# "),
+        ("group-policy GP attributes", "(config-group-policy)# "),
+        (" webvpn", "(config-group-webvpn)# "),
+        ("tunnel-group T type remote-access", "(config)# "),  # global line leaves the sub-mode
+        ("tunnel-group T general-attributes", "(config-tunnel-general)# "),
+        ("tunnel-group T webvpn-attributes", "(config-tunnel-webvpn)# "),
+        ("webvpn", "(config-webvpn)# "),
+        ("vpn load-balancing", "(config-load-balancing)# "),
+        ("exit", "(config)# "),
+        ("end", "asa-01# "),
+    ]
+    for line, prompt in expectations:
+        assert cli.feed(line).endswith(prompt), line

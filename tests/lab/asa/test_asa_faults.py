@@ -1,0 +1,102 @@
+"""Each injectable fault, observed by a real netmiko client."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from asa_lab_support import AsaLab
+from netmiko.exceptions import NetmikoAuthenticationException, ReadTimeout
+
+from homeshift.lab.control import LabControlError, call
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture()
+def fault(asa_lab: AsaLab) -> Iterator[object]:
+    """Inject faults with ``fault(host, name, **params)``; cleared after the test."""
+    hosts: set[str] = set()
+
+    def inject(host: str, name: str, **params: object) -> object:
+        hosts.add(host)
+        return call(asa_lab.lab_dir, "asa.inject_fault", host=host, fault=name, **params)
+
+    yield inject
+    for host in hosts:
+        call(asa_lab.lab_dir, "asa.clear_faults", host=host)
+
+
+def test_auth_refused(asa_lab: AsaLab, fault) -> None:  # type: ignore[no-untyped-def]
+    fault("asa-01", "auth_refused")
+    with pytest.raises(NetmikoAuthenticationException):
+        asa_lab.connect("asa-01")
+    call(asa_lab.lab_dir, "asa.clear_faults", host="asa-01")
+    with asa_lab.connect("asa-01") as conn:
+        assert conn.find_prompt() == "asa-01#"
+
+
+def test_drop_after_commands(asa_lab: AsaLab, fault) -> None:  # type: ignore[no-untyped-def]
+    # netmiko's session preparation sends 7 non-empty lines (curpriv, enable, secret, pager,
+    # configure terminal, terminal width, end); the connection dies after the 9th line
+    fault("asa-02", "drop_after_commands", n=9)
+    answered = 0
+    with pytest.raises(Exception) as excinfo:  # noqa: PT011 - netmiko raises OSError or ReadTimeout
+        with asa_lab.connect("asa-02", read_timeout_override=3) as conn:
+            for _ in range(5):
+                conn.send_command("show clock")
+                answered += 1
+    assert answered == 2
+    assert not isinstance(excinfo.value, NetmikoAuthenticationException)
+
+
+def test_slow_responses(asa_lab: AsaLab, fault) -> None:  # type: ignore[no-untyped-def]
+    with asa_lab.connect("asa-03") as conn:
+        started = time.monotonic()
+        conn.send_command("show clock")
+        fast = time.monotonic() - started
+        fault("asa-03", "slow", delay_s=0.4)
+        started = time.monotonic()
+        conn.send_command("show clock")  # netmiko sends RETURN + command: two delayed lines
+        slow = time.monotonic() - started
+    assert slow >= 0.8 > fast
+
+
+def test_reject_command(asa_lab: AsaLab, fault) -> None:  # type: ignore[no-untyped-def]
+    fault("asa-01", "reject_command", command=r"^tunnel-group ", message="ERROR: Command authorization failed")
+    with asa_lab.connect("asa-01") as conn:
+        out = conn.send_config_set(["tunnel-group X type remote-access"])
+        assert "ERROR: Command authorization failed" in out
+        assert "tunnel-group X" not in conn.send_command("show running-config tunnel-group")
+
+
+def test_write_memory_fails(asa_lab: AsaLab, fault) -> None:  # type: ignore[no-untyped-def]
+    fault("asa-01", "write_memory_fails")
+    with asa_lab.connect("asa-01") as conn:
+        out = conn.save_config()
+    assert "[FAILED]" in out and "[OK]" not in out
+
+
+def test_anonymous_reporting_notice(asa_lab: AsaLab, fault) -> None:  # type: ignore[no-untyped-def]
+    fault("asa-03", "anonymous_reporting_notice")
+    # netmiko's own session preparation enters config mode and cannot answer the question
+    with pytest.raises((ReadTimeout, ValueError)):
+        asa_lab.connect("asa-03", read_timeout_override=2)
+    # a client that answers it gets through, and is not asked again until a reload
+    with asa_lab.connect("asa-03", allow_auto_change=False) as conn:
+        out = conn.send_command_timing("configure terminal", last_read=0.5)
+        assert "[Y]es, [N]o, [A]sk later:" in out
+        out = conn.send_command_timing("n", last_read=0.5, strip_prompt=False)
+        assert 'issue the command "call-home reporting anonymous"' in out
+        assert out.strip().endswith("asa-03(config)#")
+        conn.send_command_timing("end", last_read=0.3)
+    with asa_lab.connect("asa-03") as conn:
+        assert conn.find_prompt() == "asa-03#"
+
+
+def test_unknown_fault_is_refused(asa_lab: AsaLab) -> None:
+    with pytest.raises(LabControlError, match="unknown fault 'melt'"):
+        call(asa_lab.lab_dir, "asa.inject_fault", host="asa-01", fault="melt")
+    with pytest.raises(LabControlError, match="unknown headend"):
+        call(asa_lab.lab_dir, "asa.inject_fault", host="asa-99", fault="slow")
