@@ -21,7 +21,7 @@ pytestmark = pytest.mark.lab
 @pytest.fixture(scope="module")
 def fault_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WindowsLab]:
     lab_dir = tmp_path_factory.mktemp("windows-faults")
-    lab = start_windows_lab(lab_dir, slot=1, desktops=8, https=False)
+    lab = start_windows_lab(lab_dir, slot=1, desktops=9, https=False, reboot_s=1.0)
     try:
         yield lab
     finally:
@@ -141,3 +141,28 @@ def test_unknown_fault_is_refused(fault_lab: WindowsLab) -> None:
         fault_lab.call("inject_fault", host=fault_lab.name(0), fault="meteor")
     with pytest.raises(LabControlError, match="no desktop 'NOPE'"):
         fault_lab.call("inject_fault", host="NOPE", fault="auth_401")
+
+
+def _wait_until_back(lab: WindowsLab, i: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            lab.session(i).run_cmd("hostname")
+            return
+        except requests.exceptions.ConnectionError:
+            assert time.monotonic() < deadline, "desktop did not come back"
+            time.sleep(0.2)
+
+
+def test_shutdown_restart_completes_a_pending_reboot(fault_lab: WindowsLab) -> None:
+    name = fault_lab.name(8)
+    fault_lab.call("mutate", host=name, action="set_pending_reboot", value=True)
+    boot_time = "(Get-CimInstance -ClassName Win32_OperatingSystem).LastBootUpTime.ToFileTime()"
+    before = fault_lab.session(8).run_ps(boot_time).std_out
+    assert fault_lab.session(8).run_cmd("shutdown", ["/r", "/t", "0"]).status_code == 0
+    time.sleep(0.8)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        fault_lab.session(8).run_cmd("hostname")
+    _wait_until_back(fault_lab, 8)
+    assert fault_lab.session(8).run_ps(boot_time).std_out != before
+    assert fault_lab.call("desktop", host=name)["pending_reboot"] is False

@@ -44,6 +44,7 @@ class Outcome:
     exit_code: int = 0
     kind: str = "command"  # "command" | "agent" | "ansible"
     reboot_down_s: float | None = None  # the desktop reboots (drop connection) after this run
+    restart_in_s: float | None = None  # shutdown /r: an orderly restart after the answer
 
 
 @dataclass
@@ -275,6 +276,7 @@ class Session:
     out: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     ok: bool = True  # PowerShell's $?
+    restart_in_s: float | None = None
 
 
 def run_cmd_line(session: Session, text: str) -> int:
@@ -302,6 +304,8 @@ def run_cmd_line(session: Session, text: str) -> int:
             return int(match.group(1) or match.group(2) or 0)
     if name == "powercfg":
         return powercfg(session, rest)
+    if name == "shutdown":
+        return shutdown(session, rest)
     if name == "systeminfo" and "findstr" in rest.lower():
         session.out.append(f"OS Name:                   {state.os_caption}")
         session.out.append(f"OS Version:                10.0.{state.build} N/A Build {state.build}")
@@ -311,6 +315,26 @@ def run_cmd_line(session: Session, text: str) -> int:
         "operable program or batch file."
     )
     return 1
+
+
+def shutdown(session: Session, rest: str) -> int:
+    """``shutdown /r [/t N] [/c "msg"]``: restart after N seconds (only restarts are modelled)."""
+    args = rest.lower().split()
+    if "/r" not in args:
+        session.errors.append("The lab models only restarts: use shutdown /r [/t N].")
+        return 1
+    if session.restart_in_s is not None:
+        session.errors.append("A system shutdown has already been scheduled.(1190)")
+        return 1190
+    delay = 0.0
+    if "/t" in args:
+        try:
+            delay = float(args[args.index("/t") + 1])
+        except (IndexError, ValueError):
+            session.errors.append("The parameter is incorrect.(87)")
+            return 87
+    session.restart_in_s = delay
+    return 0
 
 
 def _expand_env(text: str, state: DesktopState, user: str) -> str:
@@ -501,6 +525,9 @@ def source(session: Session, stage: str) -> list[Any]:
         return [unquote(rest)]
     if name == "powercfg":
         session.ok = powercfg(session, rest) == 0
+        return []
+    if name == "restart-computer":
+        session.restart_in_s = 0.0
         return []
     if name == "get-service":
         return get_service(session, parse_params(rest, ("name",)))

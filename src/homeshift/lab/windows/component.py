@@ -108,6 +108,7 @@ class WindowsLabComponent:
         self.https = False
         self.http_port = 5985
         self.https_port = 5986
+        self.reboot_s = 3.0
         self._tls: list[ssl.SSLContext] = []
         self.state_dir = Path()
         self.creds = Credentials(USER, "")
@@ -123,6 +124,7 @@ class WindowsLabComponent:
             names = generated_hostnames(count)
         offset = int(opts.get("address_offset", 0))
         self.http_port = int(opts.get("http_port", 5985))
+        self.reboot_s = float(opts.get("reboot_s", 3.0))
         self.https_port = int(opts.get("https_port", 5986))
         self.state_dir = ctx.state_dir
         self.creds = Credentials(USER, lab_password(ctx.seed, ctx.lab_dir))
@@ -379,6 +381,12 @@ class WindowsLabComponent:
         outcome = execute(desktop, shell, command, self.faults.get(index))
         if outcome.kind == "agent":
             self.agent_runs[index] += 1
+        if outcome.restart_in_s is not None:
+            # answer the command first, then restart (shutdown /r /t N returns at once)
+            delay = max(0.5, outcome.restart_in_s)
+            asyncio.get_running_loop().call_later(
+                delay, lambda: self._spawn(self._reboot(index, self.reboot_s, clear_pending=True))
+            )
         command.outcome = outcome
         command.ready.set()
 
@@ -414,11 +422,20 @@ class WindowsLabComponent:
         done = command.sent_out >= len(outcome.stdout) and command.sent_err >= len(outcome.stderr)
         return wsman.receive_response(req, command.command_id, out, err, done, outcome.exit_code)
 
-    async def _reboot(self, index: int, down_s: float) -> None:
-        """The desktop restarts: connections cut, shells gone, back after ``down_s``."""
+    async def _reboot(self, index: int, down_s: float, clear_pending: bool = False) -> None:
+        """The desktop restarts: connections cut, shells gone, back after ``down_s``.
+
+        An orderly restart (``shutdown /r``) completes pending installs; a crash mid-run
+        (``reboot_midway``) leaves the reboot pending.
+        """
+        if index in self._reopen:
+            return  # already restarting
         await self._close(index)
         self.shells.drop_desktop(index)
-        self.desktops[index].edit().boot_count += 1
+        state = self.desktops[index].edit()
+        state.boot_count += 1
+        if clear_pending:
+            state.pending_reboot = False
         loop = asyncio.get_running_loop()
 
         def back() -> None:

@@ -32,6 +32,7 @@ from homeshift.lab.windows.desktop import Desktop
 from homeshift.lab.windows.faults import DesktopFaults
 
 MAX_CHUNK = 96 * 1024  # per stream per Receive; base64 keeps the envelope under 153,600 bytes
+MAX_SHELLS_PER_DESKTOP = 30  # Windows' MaxShellsPerUser default; the oldest shell is dropped
 
 
 @dataclass
@@ -62,6 +63,9 @@ class ShellRegistry:
         self.shells: dict[str, Shell] = {}
 
     def create(self, desktop_index: int, codepage: int, user: str) -> Shell:
+        mine = [sid for sid, sh in self.shells.items() if sh.desktop_index == desktop_index]
+        if len(mine) >= MAX_SHELLS_PER_DESKTOP:
+            del self.shells[mine[0]]  # clients that never Delete must not grow the lab forever
         shell = Shell(str(uuid.uuid4()).upper(), desktop_index, codepage, user)
         self.shells[shell.shell_id] = shell
         return shell
@@ -97,6 +101,7 @@ def execute(
             encode_output(session.out, shell.codepage),
             encode_output(session.errors, shell.codepage),
             code,
+            restart_in_s=session.restart_in_s,
         )
     script = inv.text if inv.kind == "powershell" else command.stdin.decode("utf-8", "replace")
     code = run_powershell(session, script)
@@ -105,7 +110,9 @@ def execute(
         if session.errors and inv.encoded
         else encode_output(session.errors, shell.codepage)
     )
-    return Outcome(encode_output(session.out, shell.codepage), stderr, code)
+    return Outcome(
+        encode_output(session.out, shell.codepage), stderr, code, restart_in_s=session.restart_in_s
+    )
 
 
 def _run_agent(desktop: Desktop, command: Command, faults: DesktopFaults | None) -> Outcome:
