@@ -55,7 +55,12 @@ def load_roster_or_exit(path: Path) -> Roster:
     try:
         return load_roster(path)
     except RosterError as exc:
-        console.print(f"[red]{exc}[/red]", highlight=False)
+        # every problem, not the shortened list of the exception message
+        console.print(
+            f"[red]roster {exc.source} rejected with {len(exc.problems)} problem(s):[/red]"
+        )
+        for problem in exc.problems:
+            console.print(f"  - {problem}", highlight=False, markup=False)
         raise typer.Exit(EXIT_BAD_ROSTER) from exc
     except OSError as exc:
         console.print(f"[red]roster {path}: {exc.strerror}[/red]")
