@@ -1,0 +1,139 @@
+"""desktop_state and filters as Ansible runs them, no lab: bad input fails clearly, per host."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "collections"))
+
+from ansible.errors import AnsibleFilterError  # noqa: E402
+from ansible_collections.homeshift.core.plugins.filter.anyconnect_profile import (  # noqa: E402
+    anyconnect_profile,
+    anyconnect_profile_path,
+)
+from ansible_collections.homeshift.core.plugins.filter.vpn_client_resources import (  # noqa: E402
+    vpn_client_resources_filter,
+)
+
+PACKAGES: dict[str, Any] = {
+    "5.1.4.74": {
+        "folder": "cisco\\secure-client\\5.1.4.74",
+        "service": "csc_vpnagent",
+        "core": {
+            "file": "core.msi",
+            "product_code": "{BE8F3867-5727-5EDC-8E72-452069ABBE61}",
+            "display_name": "Cisco Secure Client - AnyConnect VPN",
+        },
+        "sbl": {
+            "file": "sbl.msi",
+            "product_code": "{9775FF37-7161-508F-9A5C-3AFB4668B4C1}",
+            "display_name": "Cisco Secure Client - Start Before Login",
+        },
+    }
+}
+
+
+def test_vpn_client_resources_core_first_with_stop_on_error() -> None:
+    resources = vpn_client_resources_filter(
+        PACKAGES, "5.1.4.74", "\\\\fs01\\deploy\\", True, False, ["LOCKDOWN=1"]
+    )
+    assert [r["id"] for r in resources] == ["vpn-core", "vpn-sbl", "vpn-agent-service"]
+    assert resources[0]["stop_on_error"] is True
+    assert resources[1]["stop_on_error"] is False
+    assert resources[0]["source"] == "\\\\fs01\\deploy\\cisco\\secure-client\\5.1.4.74\\core.msi"
+    assert resources[0]["arguments"] == ["/qn", "/norestart", "LOCKDOWN=1"]
+    assert resources[2] == {
+        "id": "vpn-agent-service",
+        "type": "service",
+        "name": "csc_vpnagent",
+        "state": "running",
+        "start_mode": "auto",
+        "stop_on_error": False,
+    }
+    without_sbl = vpn_client_resources_filter(PACKAGES, "5.1.4.74", "\\\\fs01\\d", False)
+    assert [r["id"] for r in without_sbl] == ["vpn-core", "vpn-agent-service"]
+
+
+def test_unknown_version_is_a_filter_error_naming_the_known_ones() -> None:
+    with pytest.raises(
+        AnsibleFilterError, match=r"'9\.9' is not in the package table.*5\.1\.4\.74"
+    ):
+        vpn_client_resources_filter(PACKAGES, "9.9", "\\\\fs01\\d")
+
+
+def test_profile_filters() -> None:
+    xml = anyconnect_profile({"cluster_address": "vpn.example.com"})
+    assert "<HostAddress>vpn.example.com</HostAddress>" in xml
+    with pytest.raises(AnsibleFilterError, match="cluster_address is required"):
+        anyconnect_profile({"cluster_address": ""})
+    with pytest.raises(AnsibleFilterError, match="mapping"):
+        anyconnect_profile("vpn.example.com")  # type: ignore[arg-type]
+    assert anyconnect_profile_path("5.1.4.74", "a.xml").endswith("\\VPN\\Profile\\a.xml")
+
+
+PLAYBOOK = """
+- name: Bad input
+  hosts: desks
+  gather_facts: false
+  tasks:
+    - name: Apply
+      homeshift.core.desktop_state:
+        resources: "{{ desk_resources }}"
+"""
+
+INVENTORY = """
+desks:
+  hosts:
+    desk-basic-http:
+      ansible_host: 127.0.0.1
+      ansible_port: 5985
+      ansible_winrm_transport: basic
+      ansible_password: Very-Secret-1
+      desk_resources: [{type: service, id: s, name: csc_vpnagent}]
+    desk-bad-resource:
+      ansible_host: 127.0.0.1
+      ansible_winrm_transport: ntlm
+      desk_resources: [{type: service, id: s, name: csc_vpnagent}, {type: teleport, id: t}]
+"""
+
+
+def test_bad_input_fails_each_host_clearly_without_connecting(tmp_path: Path) -> None:
+    (tmp_path / "pb.yml").write_text(PLAYBOOK)
+    (tmp_path / "inv.yml").write_text(INVENTORY)
+    env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "tmp"),
+        "ANSIBLE_HOME": str(tmp_path / "home"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_STDOUT_CALLBACK": "default",
+    }
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            "-i",
+            str(tmp_path / "inv.yml"),
+            str(tmp_path / "pb.yml"),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 2, out
+    assert "desk-basic-http: 127.0.0.1: Basic authentication over plain HTTP" in out
+    assert "desk-bad-resource: resource #2 ('t'): unknown type 'teleport'" in out
+    assert "Very-Secret-1" not in out
+    assert "Traceback" not in out
+    summary = json.dumps(out.count("failed=1"))
+    assert summary == "2"
