@@ -21,7 +21,8 @@ import re
 from bisect import insort
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from homeshift.planning import PlanError
 from homeshift.planning.catalogue import BUILTIN_CATALOGUE, Catalogue, HeadendModel
@@ -442,9 +443,17 @@ def _covered(base: int, top: int, taken: Sequence[tuple[int, int]]) -> int:
     return covered
 
 
-def capacity_inputs_from_roster(roster: Roster, **options: object) -> CapacityInputs:
-    """Inputs with the roster's headcount per shift (every agent, signed or not, will move)."""
-    return CapacityInputs(headcount_per_shift=headcount_per_shift(roster), **options)  # type: ignore[arg-type]
+def capacity_inputs_from_roster(roster: Roster, **options: Any) -> CapacityInputs:
+    """Inputs with the roster's headcount per shift (every agent, signed or not, will move).
+
+    ``options`` are other :class:`CapacityInputs` fields, e.g. ``supernet=...``.
+    """
+    return replace(
+        CapacityInputs(),
+        headcount_per_shift=headcount_per_shift(roster),
+        peak_sessions_source="roster",
+        **options,
+    )
 
 
 def describe_inputs(inputs: CapacityInputs) -> Mapping[str, object]:

@@ -137,6 +137,10 @@ def plan_from_dict(data: object, source: str = "<memory>") -> PlanDocument:
         raise PlanError(f"{source}: unsupported plan version {top.get('version')!r}")
     raw_inputs = r.obj(top.get("inputs"), "inputs")
     headcount = r.obj(r.get(raw_inputs, "headcount_per_shift", dict, "inputs"), "headcount")
+    if not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in headcount.values()
+    ):
+        raise PlanError(f"{source}: inputs.headcount_per_shift values must be counts")
     number = (int, float)
     inputs = CapacityInputs(
         headcount_per_shift=tuple((str(k), int(v)) for k, v in headcount.items()),
