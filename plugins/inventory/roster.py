@@ -12,7 +12,8 @@ description:
   - Host vars are C(homeshift_agent) (employee id), C(homeshift_team), C(homeshift_site),
     C(homeshift_office), C(homeshift_shift), C(homeshift_consent_date) and C(homeshift_wave)
     (wave number, or null when the agent is in no wave).
-  - The configuration file name must end in C(.roster.yml), C(.roster.yaml) or be C(roster.example.yml).
+  - The configuration file name must end in C(.roster.yml) or C(.roster.yaml), or be
+    C(roster.example.yml).
   - Groups are C(team_<team>), C(site_<site>), C(office_<office>), C(wave_<n>) and
     C(unscheduled) (names sanitised for Ansible).
   - Connection variables such as C(ansible_host) are not set; combine this inventory with the one
