@@ -451,6 +451,7 @@ def inverse(applied: Sequence[str], have: RavpnConfig) -> list[str]:
     have_policies = {p.name: p for p in have.group_policies}
     have_groups = {g.name: g for g in have.tunnel_groups}
     undo: list[list[tuple[tuple[str, ...], str]]] = []
+    created: set[str] = set()
     for path, text in _entries(applied):
         words = text.split()
         steps: list[tuple[tuple[str, ...], str]] = []
@@ -472,12 +473,23 @@ def inverse(applied: Sequence[str], have: RavpnConfig) -> list[str]:
             elif words[:3] == ["clear", "configure", "tunnel-group"]:
                 if words[3] in have_groups:
                     steps = _entries(tunnel_group.render(have_groups[words[3]]))
+            elif text == webvpn_resource.CLEAR and have.webvpn is not None:
+                steps = _entries(webvpn_resource.render(have.webvpn))
+            elif text == load_balancing.CLEAR and have.load_balancing is not None:
+                steps = _entries(load_balancing.render(have.load_balancing))
             elif sessiondb.PREFIX in words[:2]:
                 have_lines = have.sessiondb.lines() if have.sessiondb else []
                 steps = [
                     ((), line)
                     for line in _restore(text, have_lines, lambda x: " ".join(x.split()[:2]))
                 ]
+        elif path[0] == webvpn_resource.HEADER and have.webvpn is None:
+            # the block is new: one "clear configure" undoes it (no empty "webvpn" left behind)
+            steps = [] if "webvpn" in created else [((), webvpn_resource.CLEAR)]
+            created.add("webvpn")
+        elif path[0] == load_balancing.HEADER and have.load_balancing is None:
+            steps = [] if "lb" in created else [((), load_balancing.CLEAR)]
+            created.add("lb")
         else:
             steps = [(path, line) for line in _restore_in_mode(path, text, have)]
         undo.append(steps)

@@ -98,8 +98,8 @@ def test_deleted_names_and_everything() -> None:
     only_tg = RavpnConfig.from_dict({"tunnel_groups": [{"name": "HS-TG-HOMEOFFICE"}]})
     assert diff(only_tg, have, "deleted") == ["clear configure tunnel-group HS-TG-HOMEOFFICE"]
     everything = diff(EMPTY, have, "deleted")
-    assert everything[0] == "vpn load-balancing"
-    assert everything[1] == " no participate"  # leave the cluster first
+    assert everything[0] == "clear configure vpn load-balancing"  # leave the cluster first
+    assert "clear configure webvpn" in everything
     assert _index(everything, "clear configure tunnel-group") < _index(
         everything, "clear configure group-policy"
     )
@@ -119,7 +119,9 @@ def test_changed_pool_range_is_removed_then_added() -> None:
 def test_inverse_of_full_push_from_empty_undoes_in_reverse() -> None:
     commands = diff(desired(), EMPTY, "merged")
     undo = inverse(commands, EMPTY)
-    assert undo[:2] == ["vpn load-balancing", " no participate"]
+    # blocks this run created are cleared as a whole (no empty "webvpn" is left behind)
+    assert undo[0] == "clear configure vpn load-balancing"
+    assert "clear configure webvpn" in undo and not any(x.startswith(" no ") for x in undo)
     assert "clear configure tunnel-group HS-TG-HOMEOFFICE" in undo
     assert _index(undo, "clear configure tunnel-group") < _index(
         undo, "clear configure group-policy"
@@ -183,29 +185,35 @@ def test_nested_group_policy_webvpn_is_left_explicitly() -> None:
     )
     undo = inverse(diff(want, EMPTY, "merged"), EMPTY)
     # undo order: group-policy cleared, then global webvpn; no ambiguity possible
-    assert undo == ["clear configure group-policy GP", "webvpn", " no anyconnect enable"]
+    assert undo == ["clear configure group-policy GP", "clear configure webvpn"]
     forward = diff(
         want,
         parse_running_config("group-policy GP internal\ngroup-policy GP attributes\n"),
         "merged",
     )
     assert forward[:3] == ["webvpn", " anyconnect enable", "group-policy GP attributes"]
+    have = parse_running_config(
+        "webvpn\n enable outside\ngroup-policy GP internal\ngroup-policy GP attributes\n"
+    )
     mixed = inverse(
         [
+            "webvpn",
+            " anyconnect enable",
             "group-policy GP attributes",
             " webvpn",
             "  anyconnect keep-installer installed",
-            "webvpn",
-            " anyconnect enable",
         ],
-        parse_running_config("group-policy GP internal\ngroup-policy GP attributes\n"),
+        have,
     )
+    # undo runs in reverse: out of group-policy -> webvpn explicitly before the global webvpn
     assert mixed == [
-        "webvpn",
-        " no anyconnect enable",
         "group-policy GP attributes",
         " webvpn",
         "  no anyconnect keep-installer installed",
+        " exit",
+        "exit",
+        "webvpn",
+        " no anyconnect enable",
     ]
 
 

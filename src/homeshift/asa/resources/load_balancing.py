@@ -26,6 +26,7 @@ from homeshift.asa.resources._block import (
 )
 
 HEADER = "vpn load-balancing"
+CLEAR = "clear configure vpn load-balancing"
 ATTRS: tuple[Attr, ...] = (
     Attr("interface lbpublic", "interface_public", "text"),
     Attr("interface lbprivate", "interface_private", "text"),
@@ -90,8 +91,7 @@ def diff(
 ) -> Changes:
     current = have.lines() if have else []
     if delete:
-        lines = [f"no {line}" for line in reversed(current)]
-        return Changes([], [HEADER, *(f" {x}" for x in lines)] if lines else [])
+        return Changes([], [CLEAR] if have is not None else [])
     if want is None:
         return Changes([], [])
     lines = diff_lines(want.lines(), current, key, remove_extra=replace, same=_same)

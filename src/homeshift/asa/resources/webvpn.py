@@ -19,6 +19,7 @@ from homeshift.asa.resources._block import (
 )
 
 HEADER = "webvpn"
+CLEAR = "clear configure webvpn"
 ATTRS: tuple[Attr, ...] = (
     Attr("enable", "enable_interfaces", "multi"),  # "enable outside"
     # "anyconnect image disk0:/anyconnect-win-4.10.pkg 1" -> "disk0:/anyconnect-win-4.10.pkg 1"
@@ -62,8 +63,7 @@ def key(line: str) -> str:
 def diff(want: Webvpn | None, have: Webvpn | None, *, replace: bool, delete: bool) -> Changes:
     current = have.lines() if have else []
     if delete:
-        lines = [f"no {line}" for line in reversed(current)]
-        return Changes([], [HEADER, *(f" {x}" for x in lines)] if lines else [])
+        return Changes([], [CLEAR] if have is not None else [])
     if want is None:
         return Changes([], [])
     lines = diff_lines(want.lines(), current, key, remove_extra=replace)
