@@ -66,6 +66,7 @@ from homeshift.lab.windows.shell import (
 log = logging.getLogger("homeshift.lab.windows")
 
 HTTPS_AUTO_MAX = 1000
+AUTOSAVE_S = 5.0
 FD_MARGIN = 256
 USER = "hs-admin"
 SOAP = "application/soap+xml;charset=UTF-8"
@@ -144,6 +145,7 @@ class WindowsLabComponent:
                 self._tls.append(ca.server_context(block, f"desktops-{start // BLOCK:03d}"))
         for i in range(len(names)):
             await self._open(i)
+        self._spawn(self._autosave())
         log.info("windows: %d desktops listening (https=%s)", len(names), self.https)
         return {"desktops": self._inventory(ctx)}
 
@@ -197,6 +199,8 @@ class WindowsLabComponent:
         return on_connect
 
     async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
         for handle in self._reopen.values():
             handle.cancel()
         for index in list(self._servers):
@@ -220,6 +224,15 @@ class WindowsLabComponent:
                 self.desktops[index].load(load_state(path))
             except (ValueError, KeyError, TypeError) as exc:
                 raise ValueError(f"{path}: corrupt desktop state: {exc}") from exc
+
+    async def _autosave(self) -> None:
+        """Persist changed desktops every few seconds, so even a killed lab keeps its disks."""
+        while True:
+            await asyncio.sleep(AUTOSAVE_S)
+            try:
+                self.save()
+            except OSError:
+                log.exception("windows: saving desktop state failed")
 
     def save(self) -> int:
         folder = self._desktop_dir()
