@@ -151,10 +151,14 @@ def main() -> None:
         f"connect_users({args.users})        : {users_s:.2f} s, connected {result['connected']}, "
         f"refused {result['refused']}, active {active}"
     )
-    print(f"RSS with sessions              : {rss_loaded:.1f} MiB (+{rss_loaded - rss_idle:.1f} MiB)")
+    print(
+        f"RSS with sessions              : {rss_loaded:.1f} MiB (+{rss_loaded - rss_idle:.1f} MiB)"
+    )
     print(f"asa.sessions control op        : {sessions_op_s * 1000:.0f} ms")
     for command, values in latencies.items():
-        print(f"{command:<31}: median {statistics.median(values) * 1000:.0f} ms (netmiko round trip)")
+        print(
+            f"{command:<31}: median {statistics.median(values) * 1000:.0f} ms (netmiko round trip)"
+        )
 
 
 if __name__ == "__main__":

@@ -138,7 +138,9 @@ app.add_typer(users_app, name="users")
 @users_app.command("connect")
 def users_connect(
     count: Annotated[int, typer.Argument(min=0, help="Users to connect.")],
-    cluster_ip: Annotated[str | None, typer.Option(help="Cluster address (default: first).")] = None,
+    cluster_ip: Annotated[
+        str | None, typer.Option(help="Cluster address (default: first).")
+    ] = None,
     prefix: Annotated[str, typer.Option(help="Username prefix.")] = "user",
     lab_dir: LabDir = DEFAULT_LAB_DIR,
 ) -> None:

@@ -23,8 +23,21 @@ def test_lab_up_status_users_fault_down(tmp_path: Path) -> None:
     try:
         up = runner.invoke(
             app,
-            ["lab", "up", "--headends", "2", "--spares", "1", "--asa-port", str(TEST_PORT),
-             "--asa-address-offset", str(address_offset()), "--asa-model", "ASAv10", *base],
+            [
+                "lab",
+                "up",
+                "--headends",
+                "2",
+                "--spares",
+                "1",
+                "--asa-port",
+                str(TEST_PORT),
+                "--asa-address-offset",
+                str(address_offset()),
+                "--asa-model",
+                "ASAv10",
+                *base,
+            ],
         )
         assert up.exit_code == 0, up.output
         inventory = yaml.safe_load((lab_dir / "inventory.yml").read_text())

@@ -9,7 +9,7 @@ from asa_lab_support import RAVPN_LINES, cluster_lines
 
 from homeshift.lab.asa import handlers  # noqa: F401  (registers the commands)
 from homeshift.lab.asa.cluster import Cluster
-from homeshift.lab.asa.component import bare_config, outside_ip, inside_ip
+from homeshift.lab.asa.component import bare_config, inside_ip, outside_ip
 from homeshift.lab.asa.device import Headend
 from homeshift.lab.asa.session import CliSession, load_config_text
 
@@ -17,9 +17,17 @@ from homeshift.lab.asa.session import CliSession, load_config_text
 def make_headend(tmp_path: Path, index: int, peers: int = 750) -> Headend:
     name = f"asa-{index + 1:02d}"
     return Headend(
-        index=index, name=name, address="127.0.0.1", port=0, model="ASAv30",
-        licensed_peers=peers, outside_ip=outside_ip(index), inside_ip=inside_ip(index),
-        password=f"pw{index}", enable_secret=f"en{index}", state_dir=tmp_path / name,
+        index=index,
+        name=name,
+        address="127.0.0.1",
+        port=0,
+        model="ASAv30",
+        licensed_peers=peers,
+        outside_ip=outside_ip(index),
+        inside_ip=inside_ip(index),
+        password=f"pw{index}",
+        enable_secret=f"en{index}",
+        state_dir=tmp_path / name,
         serial=f"9A{index:09d}",
     )
 
@@ -35,13 +43,24 @@ def configure(device: Headend, lines: list[str]) -> list[str]:
 
 
 def pool_lines(index: int, size: int) -> list[str]:
-    return [f"ip local pool POOL-A 10.{100 + index}.0.1-10.{100 + index}.0.{size} mask 255.255.255.0"]
+    return [
+        f"ip local pool POOL-A 10.{100 + index}.0.1-10.{100 + index}.0.{size} mask 255.255.255.0"
+    ]
 
 
-def vpn_headend(tmp_path: Path, index: int, priority: int, *, pool_size: int = 100,
-                peers: int = 750, key: str = "k1") -> Headend:
+def vpn_headend(
+    tmp_path: Path,
+    index: int,
+    priority: int,
+    *,
+    pool_size: int = 100,
+    peers: int = 750,
+    key: str = "k1",
+) -> Headend:
     device = make_headend(tmp_path, index, peers)
-    out = configure(device, pool_lines(index, pool_size) + RAVPN_LINES[1:] + cluster_lines(priority, key))
+    out = configure(
+        device, pool_lines(index, pool_size) + RAVPN_LINES[1:] + cluster_lines(priority, key)
+    )
     assert not [o for o in out if "ERROR" in o], out
     return device
 
@@ -111,7 +130,10 @@ def test_pool_in_use_by_sessions_cannot_be_removed(tmp_path: Path) -> None:
 
 def test_saved_config_loads_back_identically(tmp_path: Path) -> None:
     device = vpn_headend(tmp_path, 0, 7)
-    configure(device, ["terminal width 511", "vpn-sessiondb max-anyconnect-premium-or-essentials-limit 400"])
+    configure(
+        device,
+        ["terminal width 511", "vpn-sessiondb max-anyconnect-premium-or-essentials-limit 400"],
+    )
     saved = device.config.render(masked=False)
     assert "cluster key k1" in saved and "cluster key *****" in device.config.render()
     fresh = make_headend(tmp_path, 0)

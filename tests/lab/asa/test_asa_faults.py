@@ -42,11 +42,13 @@ def test_drop_after_commands(asa_lab: AsaLab, fault) -> None:  # type: ignore[no
     # configure terminal, terminal width, end); the connection dies after the 9th line
     fault("asa-02", "drop_after_commands", n=9)
     answered = 0
-    with pytest.raises(Exception) as excinfo:  # noqa: PT011 - netmiko raises OSError or ReadTimeout
-        with asa_lab.connect("asa-02", read_timeout_override=3) as conn:
-            for _ in range(5):
-                conn.send_command("show clock")
-                answered += 1
+    with (
+        pytest.raises(Exception) as excinfo,
+        asa_lab.connect("asa-02", read_timeout_override=3) as conn,
+    ):
+        for _ in range(5):
+            conn.send_command("show clock")
+            answered += 1
     assert answered == 2
     assert not isinstance(excinfo.value, NetmikoAuthenticationException)
 
@@ -64,7 +66,12 @@ def test_slow_responses(asa_lab: AsaLab, fault) -> None:  # type: ignore[no-unty
 
 
 def test_reject_command(asa_lab: AsaLab, fault) -> None:  # type: ignore[no-untyped-def]
-    fault("asa-01", "reject_command", command=r"^tunnel-group ", message="ERROR: Command authorization failed")
+    fault(
+        "asa-01",
+        "reject_command",
+        command=r"^tunnel-group ",
+        message="ERROR: Command authorization failed",
+    )
     with asa_lab.connect("asa-01") as conn:
         out = conn.send_config_set(["tunnel-group X type remote-access"])
         assert "ERROR: Command authorization failed" in out

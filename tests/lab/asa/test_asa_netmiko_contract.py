@@ -69,14 +69,16 @@ def test_send_config_set_ra_vpn_and_running_config(asa_lab: AsaLab) -> None:
         conn.send_config_set(RAVPN_LINES, error_pattern=ERROR_PATTERN)
         running = conn.send_command("show running-config")
     assert "terminal width 511" in running  # netmiko's session preparation changes the config
-    for line in ("ip local pool POOL-A 10.99.0.1-10.99.0.100 mask 255.255.255.0",
-                 "group-policy GP-HOME attributes",
-                 " vpn-tunnel-protocol ssl-client",
-                 "  anyconnect keep-installer installed",
-                 "tunnel-group TG-HOME general-attributes",
-                 " default-group-policy GP-HOME",
-                 " group-alias HOME enable",
-                 " anyconnect enable"):
+    for line in (
+        "ip local pool POOL-A 10.99.0.1-10.99.0.100 mask 255.255.255.0",
+        "group-policy GP-HOME attributes",
+        " vpn-tunnel-protocol ssl-client",
+        "  anyconnect keep-installer installed",
+        "tunnel-group TG-HOME general-attributes",
+        " default-group-policy GP-HOME",
+        " group-alias HOME enable",
+        " anyconnect enable",
+    ):
         assert line in running.splitlines()
     assert re.search(r"^username admin password \*{5} pbkdf2 privilege 15$", running, re.M)
     host = asa_lab.host("asa-01")
@@ -86,7 +88,7 @@ def test_send_config_set_ra_vpn_and_running_config(asa_lab: AsaLab) -> None:
 
 def test_error_pattern_raises_on_invalid_and_refused_lines(asa_lab: AsaLab) -> None:
     with asa_lab.connect("asa-01") as conn:
-        with pytest.raises(ConfigInvalidException, match="no-such-command.*Invalid input"):
+        with pytest.raises(ConfigInvalidException, match=r"no-such-command.*Invalid input"):
             conn.send_config_set(["no-such-command here"], error_pattern=ERROR_PATTERN)
         with pytest.raises(ConfigInvalidException, match="overlaps"):
             conn.send_config_set(
@@ -103,8 +105,10 @@ def test_error_pattern_raises_on_invalid_and_refused_lines(asa_lab: AsaLab) -> N
         # terminal width is a global configuration command on an ASA, not an exec one
         assert "Invalid input" in conn.send_command("terminal width 511")
         # clear configure removes a whole object
-        conn.send_config_set(["group-policy GP-TMP internal", "clear configure group-policy GP-TMP"],
-                             error_pattern=ERROR_PATTERN)
+        conn.send_config_set(
+            ["group-policy GP-TMP internal", "clear configure group-policy GP-TMP"],
+            error_pattern=ERROR_PATTERN,
+        )
         assert conn.send_command("show running-config group-policy GP-TMP").strip() == ""
 
 
@@ -115,7 +119,9 @@ def test_save_config_persists_across_lab_restart(tmp_path_factory: pytest.TempPa
     lab = start_asa_lab(lab_dir, headends=1)
     try:
         with lab.connect("asa-01") as conn:
-            conn.send_config_set(["ip local pool SAVED 10.50.0.1-10.50.0.10"], error_pattern=ERROR_PATTERN)
+            conn.send_config_set(
+                ["ip local pool SAVED 10.50.0.1-10.50.0.10"], error_pattern=ERROR_PATTERN
+            )
             saved = conn.save_config()
             assert "Building configuration..." in saved
             assert "[OK]" in saved

@@ -64,7 +64,11 @@ def test_show_vpn_sessiondb_anyconnect_parses(vpn_lab: AsaLab) -> None:
     for session in parsed:
         assert session["tunnel_group"] == "TG-HOME"
         assert session["group_policy"] == "GP-HOME"
-        assert IPv4Address("10.90.0.1") <= IPv4Address(session["assigned_ip"]) <= IPv4Address("10.90.0.100")
+        assert (
+            IPv4Address("10.90.0.1")
+            <= IPv4Address(session["assigned_ip"])
+            <= IPv4Address("10.90.0.100")
+        )
     assert len({s["assigned_ip"] for s in parsed}) == 15
     assert len({s["username"] for s in parsed}) == 15
 

@@ -67,7 +67,8 @@ def default_tunnel_group(config: AsaConfig) -> TunnelGroup | None:
     """The tunnel-group an AnyConnect user lands in when none is chosen."""
     remote = [t for t in config.tunnel_groups.values() if t.type == "remote-access"]
     with_alias = [t for t in remote if t.alias_enabled]
-    return (with_alias or remote or [None])[0]
+    candidates = with_alias or remote
+    return candidates[0] if candidates else None
 
 
 def session_pool(config: AsaConfig, tunnel_group: TunnelGroup) -> Pool | None:

@@ -58,9 +58,7 @@ def match(words: Sequence[str], commands: Sequence[Command]) -> Match:
             if i >= len(command.pattern):
                 continue
             token = command.pattern[i]
-            if token == REST:
-                survivors.append(command)
-            elif token == WORD:
+            if token in (REST, WORD):
                 survivors.append(command)
             elif _literal_fits(token, word):
                 survivors.append(command)

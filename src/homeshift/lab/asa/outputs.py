@@ -6,7 +6,6 @@ import time
 from typing import TYPE_CHECKING
 
 from homeshift.lab.asa.cluster import (
-    capacity,
     configured_limit,
     cpu_percent,
     load_percent,
@@ -19,6 +18,8 @@ if TYPE_CHECKING:
     from homeshift.lab.asa.device import Headend
 
 RULE = "-" * 75
+ENCRYPTION = "AnyConnect-Parent: (1)none  SSL-Tunnel: (1)AES-GCM-256  DTLS-Tunnel: (1)AES-GCM-256"
+HASHING = "AnyConnect-Parent: (1)none  SSL-Tunnel: (1)SHA384  DTLS-Tunnel: (1)SHA384"
 
 
 def asa_time(epoch: float | None = None) -> str:
@@ -102,7 +103,11 @@ def show_curpriv(username: str, mode: str) -> str:
     """Mode strings other than P_PRIV are unverified (asa-cli.md §2.5)."""
     level = 1 if mode == "user" else 15
     mode_string = {"user": "P_UNPR", "priv": "P_PRIV"}.get(mode, "P_CONF")
-    return f"Username : {username}\nCurrent privilege level : {level}\nCurrent Mode/s : {mode_string}\n"
+    return (
+        f"Username : {username}\n"
+        f"Current privilege level : {level}\n"
+        f"Current Mode/s : {mode_string}\n"
+    )
 
 
 def show_terminal(width: int, pager_lines: int) -> str:
@@ -126,7 +131,8 @@ def show_vpn_sessiondb_summary(device: Headend) -> str:
         f"AnyConnect Client            : {active:6d} : {cumulative:10d} : {peak:11d} : {0:8d}\n"
         f"  SSL/TLS/DTLS               : {active:6d} : {cumulative:10d} : {peak:11d} : {0:8d}\n"
         f"{RULE}\n"
-        f"Total Active and Inactive    : {active:6d}             Total Cumulative : {cumulative:6d}\n"
+        f"Total Active and Inactive    : {active:6d}"
+        f"             Total Cumulative : {cumulative:6d}\n"
         f"Device Total VPN Capacity    : {capacity_total:6d}\n"
         f"Device Load                  : {load:5d}%\n"
         f"{RULE}\n{RULE}\nTunnels Summary\n{RULE}\n"
@@ -164,8 +170,8 @@ def show_vpn_sessiondb_anyconnect(device: Headend) -> str:
             f"Assigned IP  : {int_to_ip(ip):<18} Public IP    : {int_to_ip(public)}\n"
             "Protocol     : AnyConnect-Parent SSL-Tunnel DTLS-Tunnel\n"
             "License      : AnyConnect Premium\n"
-            "Encryption   : AnyConnect-Parent: (1)none  SSL-Tunnel: (1)AES-GCM-256  DTLS-Tunnel: (1)AES-GCM-256\n"
-            "Hashing      : AnyConnect-Parent: (1)none  SSL-Tunnel: (1)SHA384  DTLS-Tunnel: (1)SHA384\n"
+            f"Encryption   : {ENCRYPTION}\n"
+            f"Hashing      : {HASHING}\n"
             f"Bytes Tx     : {tx:<18} Bytes Rx     : {rx}\n"
             f"Group Policy : {gp:<18} Tunnel Group : {tg}\n"
             f"Login Time   : {asa_time(login)}\n"
@@ -186,7 +192,8 @@ def show_ip_local_pool(device: Headend, name: str) -> str | None:
     mask = pool.mask or "255.255.255.255"
     lines = [
         "Begin           End             Mask            Free     Held     In use",
-        f"{int_to_ip(pool.first):<15} {int_to_ip(pool.last):<15} {mask:<15} {pool.size - len(used):5d} {0:8d} {len(used):8d}",
+        f"{int_to_ip(pool.first):<15} {int_to_ip(pool.last):<15} {mask:<15} "
+        f"{pool.size - len(used):5d} {0:8d} {len(used):8d}",
         "",
         "Available Addresses:",
     ]
@@ -243,12 +250,10 @@ def show_vpn_load_balancing(device: Headend, cluster: Cluster | None) -> str:
     ]
     for member in members:
         mark = "*" if member is device else ""
-        limit = capacity(member).limit if members else 0
         used = sessions_of(member).active
         load = load_percent(member)
         out.append(
-            f"{configured_limit(member):7d} {used:7d} {load:6d}%       {member.licensed_peers:7d} {0:7d} {0:6d}%  "
-            f"{member.outside_ip}{mark}"
+            f"{configured_limit(member):7d} {used:7d} {load:6d}%       "
+            f"{member.licensed_peers:7d} {0:7d} {0:6d}%  {member.outside_ip}{mark}"
         )
-        del limit
     return "\n".join(out) + "\n"

@@ -142,9 +142,13 @@ class CliSession:
         text = "".join(self.output)
         if text and not text.endswith("\n"):
             text += "\n"
-        if self.pending is not None:
+        if self.waiting_for_answer():
             return text + self.pending_prompt
         return text + self.prompt()
+
+    def waiting_for_answer(self) -> bool:
+        """A handler asked a question (password, dialog): the next line is its answer."""
+        return self.pending is not None
 
     def execute(self, line: str, prompt: str = "") -> None:
         stripped = line.strip()

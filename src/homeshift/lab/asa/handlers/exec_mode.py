@@ -24,7 +24,7 @@ WRITE_FAILED = (
 )
 
 #: [unverified] texts for failed enable / login
-BAD_PASSWORD = "Invalid password"
+BAD_PASSWORD = "Invalid password"  # noqa: S105 - a message, not a secret
 ACCESS_DENIED = "Access denied."
 LOGIN_FAILED = "Login failed"
 
