@@ -198,3 +198,12 @@ def test_every_defective_row_is_named_and_only_those(kinds: list[str]) -> None:
         assert bad_lines and {p.row for p in exc.problems} == bad_lines
     else:
         assert not bad_lines and len(found) == len(kinds)
+
+
+def test_cli_prints_user_data_verbatim(cli_env: dict[str, Path]) -> None:
+    """Rich markup is off for messages: an id like "[bold]X" must not be swallowed."""
+    result = CliRunner().invoke(
+        app, ["consent", "record", "[bold]X", "--signed-on", "2026-11-02", "--collected-by", "l"]
+    )
+    assert result.exit_code == 1
+    assert "unknown employee '[bold]X'" in flat(result.output)

@@ -22,7 +22,8 @@ from homeshift.roster import RosterError, load_roster
 from homeshift.state.store import Store, StoreError, default_actor
 
 app = typer.Typer(help="Signed data-protection declarations (import, record, revoke, list).")
-console = Console(stderr=True)
+# markup off: messages carry user data (file names, "[...]" in errors) that must print as is
+console = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
 
 RosterOpt = Annotated[
     Path | None,
@@ -44,7 +45,7 @@ def _prepare(store_url: str | None, roster: Path | None) -> Store:
             store.sync_roster(load_roster(roster))
         except (RosterError, StoreError) as exc:
             store.close()
-            console.print(f"[red]{exc}[/red]")
+            console.print(str(exc), style="red")
             raise typer.Exit(1) from exc
     return store
 
@@ -74,7 +75,7 @@ def import_(
                 earliest=_earliest(earliest),
             )
         except DeclarationError as exc:
-            console.print(f"[red]{exc}[/red]")
+            console.print(str(exc), style="red")
             raise typer.Exit(1) from exc
         source = f"import:{file.name}"
         run_id = store.start_run("consent-import", actor=actor, details={"file": file.name})
@@ -113,7 +114,7 @@ def record(
         )
         if declaration is None:
             for problem in problems:
-                console.print(f"[red]{problem.column}: {problem.reason}[/red]")
+                console.print(f"{problem.column}: {problem.reason}", style="red")
             raise typer.Exit(1)
         action = store.record_declaration(
             declaration.employee_id,
@@ -140,7 +141,7 @@ def revoke(
                 employee, reason=reason, actor=actor, source="cli:revoke"
             )
         except StoreError as exc:
-            console.print(f"[red]{exc}[/red]")
+            console.print(str(exc), style="red")
             raise typer.Exit(1) from exc
         if not revoked:
             console.print(f"{employee}: no active declaration to revoke")

@@ -23,7 +23,8 @@ from homeshift.state.plan import PlanFileError, read_plan_waves
 PASSWORD_ENV = "HOMESHIFT_SMTP_PASSWORD"  # noqa: S105 - the variable name, not a secret
 
 app = typer.Typer(help="Notifications to team leads and operating offices.")
-console = Console(stderr=True)
+# markup off: messages carry user data (file names, "[...]" in errors) that must print as is
+console = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
 
 
 @app.command()
@@ -102,7 +103,7 @@ def wave(
         settings = load_notify_config(config)
         renderer = TemplateRenderer(templates)
     except (RosterError, PlanFileError, NotifyConfigError, TemplateError) as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(str(exc), style="red")
         raise typer.Exit(1) from exc
     with open_store(store_url) as store:
         try:
@@ -125,7 +126,7 @@ def wave(
                 ),
             )
         except (NotifyError, PlanFileError, TemplateError) as exc:
-            console.print(f"[red]{exc}[/red]")
+            console.print(str(exc), style="red")
             raise typer.Exit(1) from exc
     for outcome in report.outcomes:
         typer.echo(

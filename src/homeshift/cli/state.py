@@ -15,7 +15,8 @@ from homeshift.state.plan import PlanFileError, read_plan_waves
 from homeshift.state.store import Store, StoreError
 
 app = typer.Typer(help="The state store: agents, waves, declarations, notifications, runs.")
-console = Console(stderr=True)
+# markup off: messages carry user data (file names, "[...]" in errors) that must print as is
+console = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
 
 StoreUrl = Annotated[
     str | None,
@@ -34,7 +35,7 @@ def open_store(url: str | None) -> Store:
     try:
         return Store.open(url)
     except (StoreError, SchemaTooNewError) as exc:
-        console.print(f"[red]state store:[/red] {exc}")
+        console.print(f"state store: {exc}", style="red")
         raise typer.Exit(1) from exc
 
 
@@ -49,14 +50,15 @@ def sync(
         loaded = load_roster(roster)
         waves = read_plan_waves(plan) if plan else None
     except (RosterError, PlanFileError) as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(str(exc), style="red")
         raise typer.Exit(1) from exc
     # Check the plan against the roster before writing anything: never half-apply.
     strangers = sorted({a for w in waves or () for a in w.agents if loaded.get(a) is None})
     if strangers:
         console.print(
-            f"[red]plan {plan} names {len(strangers)} agent(s) not in roster {roster}: "
-            f"{', '.join(strangers[:10])}; nothing written[/red]"
+            f"plan {plan} names {len(strangers)} agent(s) not in roster {roster}: "
+            f"{', '.join(strangers[:10])}; nothing written",
+            style="red",
         )
         raise typer.Exit(1)
     with open_store(store_url) as store:
@@ -66,7 +68,7 @@ def sync(
             assigned = store.assign_waves(waves) if waves is not None else None
         except StoreError as exc:
             store.finish_run(run_id, status="failed", details={"error": str(exc)})
-            console.print(f"[red]{exc}[/red]")
+            console.print(str(exc), style="red")
             raise typer.Exit(1) from exc
         store.finish_run(run_id, details={"added": report.added, "removed": report.removed})
         console.print(
