@@ -1,6 +1,7 @@
 """State store throughput on SQLite: roster sync, declarations, notification claims.
 
-Prints figures; asserts nothing. Usage: .venv/bin/python benchmarks/state_store.py [AGENTS]
+Prints figures; asserts nothing. `make bench` runs it; by hand:
+.venv/bin/python benchmarks/bench_state_store.py [AGENTS]
 """
 
 from __future__ import annotations
