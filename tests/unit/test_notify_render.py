@@ -42,7 +42,7 @@ def test_shipped_templates_render_in_both_languages() -> None:
         "Umzug ins Homeoffice: Team HAM-T04 (Welle 3) am Mittwoch, 9. Dezember 2026 / "
         "Move to home office: team HAM-T04 (wave 3) on Wednesday, 9 December 2026"
     )
-    assert message.body.index("Hallo,") < message.body.index("Hello,")
+    assert message.body.index("Guten Tag,") < message.body.index("Hello,")
     assert "ab 16:45 Uhr" in message.body and "from 16:45" in message.body
 
 
