@@ -184,3 +184,15 @@ def test_submode_prompts_and_fallback_to_global(tmp_path: Path) -> None:
     ]
     for line, prompt in expectations:
         assert cli.feed(line).endswith(prompt), line
+
+
+def test_default_group_policy_is_built_in(tmp_path: Path) -> None:
+    device = make_headend(tmp_path, 0)
+    assert "DfltGrpPolicy" not in device.config.render()
+    out = configure(device, ["group-policy DfltGrpPolicy attributes", " vpn-idle-timeout 30"])
+    assert not [o for o in out if "ERROR" in o], out
+    running = device.config.render()
+    assert "group-policy DfltGrpPolicy attributes\n vpn-idle-timeout 30\n" in running
+    assert "group-policy DfltGrpPolicy internal" not in running
+    missing = configure(device, ["group-policy OTHER attributes"])
+    assert "ERROR: group-policy OTHER does not exist" in missing[-1]

@@ -79,6 +79,8 @@ class GroupPolicy:
     attributes: dict[str, str] = field(default_factory=dict)
     webvpn: dict[str, str] = field(default_factory=dict)
     has_attributes: bool = False
+    #: ``DfltGrpPolicy``: exists on every ASA, shown only when changed, has no ``internal`` line
+    builtin: bool = False
 
     @property
     def address_pools(self) -> list[str]:
@@ -293,8 +295,12 @@ class AsaConfig:
                 block.append(" tunnel-group-list enable")
             out.append(("webvpn", None, block))
         for gp in self.group_policies.values():
-            block = [f"group-policy {gp.name} {'internal' if gp.internal else 'external'}"]
-            if gp.has_attributes or gp.attributes or gp.webvpn:
+            block = (
+                []
+                if gp.builtin
+                else [f"group-policy {gp.name} {'internal' if gp.internal else 'external'}"]
+            )
+            if gp.attributes or gp.webvpn or (gp.has_attributes and not gp.builtin):
                 block.append(f"group-policy {gp.name} attributes")
                 block += [f" {k} {v}".rstrip() for k, v in gp.attributes.items()]
                 if gp.webvpn:

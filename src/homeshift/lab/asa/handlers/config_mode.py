@@ -32,6 +32,7 @@ MESSAGES: dict[str, str] = {
     "interface_missing": "ERROR: Interface name {name} not found",
 }
 
+DEFAULT_GROUP_POLICY = "DfltGrpPolicy"
 TUNNEL_GROUP_TYPES = ("remote-access", "ipsec-l2l", "webvpn")
 SESSIONDB_LIMITS = (
     "max-anyconnect-premium-or-essentials-limit",
@@ -174,6 +175,8 @@ def do_group_policy(cli: CliSession, name: str, kind: str) -> None:
         raise BadWord(2)
     if choice == "attributes":
         policy = config.group_policies.get(name)
+        if policy is None and name == DEFAULT_GROUP_POLICY:  # built in on every ASA
+            policy = config.group_policies.setdefault(name, GroupPolicy(name, builtin=True))
         if policy is None:
             raise CliError(message("group_policy_missing", name=name))
         policy.has_attributes = True
@@ -185,6 +188,9 @@ def do_group_policy(cli: CliSession, name: str, kind: str) -> None:
 
 def do_no_group_policy(cli: CliSession, name: str, _rest: str = "") -> None:
     config = cli.device.config
+    if name == DEFAULT_GROUP_POLICY:  # the built-in policy cannot be removed, only reset
+        config.group_policies.pop(name, None)
+        return
     if name not in config.group_policies:
         raise CliError(message("group_policy_missing", name=name))
     for tg in config.tunnel_groups.values():

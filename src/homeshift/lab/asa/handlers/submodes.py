@@ -168,7 +168,7 @@ def do_tg_general(cli: CliSession, rest: str) -> None:
         for pool in names:
             if pool not in config.pools:
                 raise CliError(message("pool_missing", name=pool))
-    if key == "default-group-policy" and names[0] not in config.group_policies:
+    if key == "default-group-policy" and names[0] not in (*config.group_policies, "DfltGrpPolicy"):
         raise CliError(message("group_policy_missing", name=names[0]))
     _tunnel(cli).general[key] = " ".join(values)
 
