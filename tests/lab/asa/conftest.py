@@ -12,9 +12,11 @@ from homeshift.lab.runtime import stop_lab
 
 @pytest.fixture(scope="module")
 def asa_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsaLab]:
-    """Three headends and one spare, fresh for each test module."""
+    """Three headends (asa-03 with a 100-peer licence) and one spare, fresh per test module."""
     lab_dir = tmp_path_factory.mktemp("asa-lab")
-    lab = start_asa_lab(lab_dir, headends=3, spares=1)
+    lab = start_asa_lab(
+        lab_dir, headends=3, spares=1, overrides={"asa-03": {"licensed_peers": 100}}
+    )
     try:
         yield lab
     finally:

@@ -151,8 +151,10 @@ def test_restart_control_op_reloads_one_headend(asa_lab: AsaLab) -> None:
     with asa_lab.connect("asa-03") as conn:
         conn.send_config_set(["hostname renamed"])
         assert conn.find_prompt() == "renamed#"
-    result = call(asa_lab.lab_dir, "asa.restart", host="asa-03")
-    assert result["host"] == "asa-03"
+        result = call(asa_lab.lab_dir, "asa.restart", host="asa-03")
+        assert result["ssh_connections_dropped"] == 1
+        with pytest.raises((OSError, EOFError, ReadTimeout)):  # the reload cut this session
+            conn.send_command("show clock", read_timeout=3)
     with asa_lab.connect("asa-03") as conn:
         assert conn.find_prompt() == "asa-03#"
 
@@ -169,6 +171,50 @@ def test_inventory_groups_and_vars(asa_lab: AsaLab) -> None:
     assert all(h["ansible_host"].startswith("127.1.") for h in hosts)
     assert hosts[0]["homeshift_lab_model"] == "ASAv30"
     assert hosts[0]["homeshift_lab_licensed_peers"] == 750
+    assert hosts[2]["homeshift_lab_licensed_peers"] == 100  # per-headend override
     assert hosts[0]["homeshift_outside_ip"] == "198.51.100.10"
     with asa_lab.connect("asa-04") as conn:  # spares are reachable, unconfigured
         assert "tunnel-group" not in conn.send_command("show running-config")
+
+
+def test_enable_secret_is_not_echoed(asa_lab: AsaLab) -> None:
+    """Raw paramiko shell: commands are echoed, the enable secret typed at Password: is not."""
+    import time
+
+    import paramiko
+
+    host = asa_lab.host("asa-01")
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # noqa: S507 - lab key
+    client.connect(
+        host["ansible_host"],
+        port=host["ansible_port"],
+        username=host["ansible_user"],
+        password=host["ansible_password"],
+        look_for_keys=False,
+        allow_agent=False,
+    )
+    try:
+        shell = client.invoke_shell(term="vt100", width=511, height=1000)
+        received = b""
+
+        def read_until(marker: bytes) -> None:
+            nonlocal received
+            deadline = time.monotonic() + 5
+            while marker not in received and time.monotonic() < deadline:
+                if shell.recv_ready():
+                    received += shell.recv(65536)
+                else:
+                    time.sleep(0.01)
+            assert marker in received, received
+
+        read_until(b"asa-01> ")
+        shell.send(b"enable\n")
+        read_until(b"Password: ")
+        shell.send(host["ansible_become_password"].encode() + b"\n")
+        read_until(b"asa-01# ")
+    finally:
+        client.close()
+    text = received.decode()
+    assert "\r\n" in text and "asa-01> enable\r\nPassword: " in text
+    assert host["ansible_become_password"] not in text

@@ -2,7 +2,8 @@
 
 Options (``lab-spec.json`` ``asa``): ``headends`` (N, group ``headends``), ``spares`` (K, group
 ``spare_headends``), ``model`` (default ``ASAv30``), ``licensed_peers`` (default from the model
-table, unverified), ``port`` (SSH port, default 22), ``address_offset`` (first address index in
+table, unverified), ``overrides`` (``{"asa-02": {"model": "ASAv10"}}``: per-headend model
+or licensed_peers), ``port`` (SSH port, default 22), ``address_offset`` (first address index in
 the lab's ASA block, so parallel labs never collide).
 
 State: ``DIR/asa/<name>/startup-config`` (chmod 600, written by ``write memory``). A lab
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,21 +60,14 @@ class AsaLabComponent:
         total = headends + spares
         if total > MAX_HEADENDS:
             raise ValueError(f"at most {MAX_HEADENDS} ASA headends per lab, asked for {total}")
-        model = str(opts.get("model", DEFAULT_MODEL))
-        if "licensed_peers" in opts:
-            peers = int(opts["licensed_peers"])
-        elif model in MODEL_PEERS:
-            peers = MODEL_PEERS[model]
-        else:
-            raise ValueError(
-                f"unknown ASA model {model!r}: give licensed_peers or one of {sorted(MODEL_PEERS)}"
-            )
+        overrides = dict(opts.get("overrides") or {})
         port = int(opts.get("port", 22))
         offset = int(opts.get("address_offset", 0))
         width = max(2, len(str(total)))
         lab_dir = ctx.lab_dir.resolve()
         for i in range(total):
             name = f"asa-{i + 1:0{width}d}"
+            model, peers = licence({**opts, **overrides.pop(name, {})}, name)
             device = Headend(
                 index=i,
                 name=name,
@@ -89,6 +84,8 @@ class AsaLabComponent:
             )
             self.boot(device)
             self.headends.append(device)
+        if overrides:
+            raise ValueError(f"overrides name unknown headends: {sorted(overrides)}")
         self.groups = {
             "headends": self.headends[:headends],
             "spare_headends": self.headends[headends:],
@@ -181,14 +178,13 @@ class AsaLabComponent:
             conn.abort()
         sessions = device.sessions.active if device.sessions else 0
         self.boot(device)
-        import time
-
         device.booted_at = time.time()
         return {"host": host, "ssh_connections_dropped": dropped, "vpn_sessions_dropped": sessions}
 
-    def running_config(self, host: str, masked: bool = True) -> str:
+    def running_config(self, host: str) -> str:
+        """The running config as ``show running-config`` prints it (secrets masked)."""
         device = self.cluster.by_name(host)
-        return device.config.render(masked=True, serial=device.serial, hardware=device.hardware)
+        return device.config.render(serial=device.serial, hardware=device.hardware)
 
     def list_headends(self) -> dict[str, Any]:
         return {
@@ -202,6 +198,23 @@ class AsaLabComponent:
             }
             for d in self.headends
         }
+
+
+def licence(options: Mapping[str, Any], name: str) -> tuple[str, int]:
+    """(model, licensed AnyConnect peers) from the ``model`` / ``licensed_peers`` options."""
+    model = str(options.get("model", DEFAULT_MODEL))
+    if "licensed_peers" in options:
+        peers = int(options["licensed_peers"])
+    elif model in MODEL_PEERS:
+        peers = MODEL_PEERS[model]
+    else:
+        raise ValueError(
+            f"{name}: unknown ASA model {model!r}: give licensed_peers or one of "
+            f"{sorted(MODEL_PEERS)}"
+        )
+    if peers < 0:
+        raise ValueError(f"{name}: licensed_peers must be >= 0, got {peers}")
+    return model, peers
 
 
 def bare_config(device: Headend) -> AsaConfig:
