@@ -30,6 +30,9 @@ import yaml
 from homeshift.lab.runtime import start_lab, stop_lab
 from homeshift.lab.spec import LabSpec
 
+#: away from the test suites' ranges (20,000+ Windows/desktops, 40,000 desktop bench, 60,000 verify)
+ADDRESS_OFFSET = 100_000
+
 
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -138,7 +141,8 @@ def bench(desktops: int, clients: int, seconds: float, agent_every: int) -> dict
     lab_dir = Path(tempfile.mkdtemp(prefix=f"bench-windows-{desktops}-"))
     started = time.monotonic()
     handle = start_lab(
-        lab_dir, LabSpec(components={"windows": {"desktops": desktops, "address_offset": 60_000}})
+        lab_dir,
+        LabSpec(components={"windows": {"desktops": desktops, "address_offset": ADDRESS_OFFSET}}),
     )
     start_s = time.monotonic() - started
     try:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from windows_lab_support import WindowsLab, start_windows_lab
-
-from homeshift.lab.runtime import stop_lab
+from windows_lab_support import WindowsLab, start_windows_lab, stop_windows_lab
 
 
 @pytest.fixture(scope="session")
@@ -18,4 +16,4 @@ def windows_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WindowsLab
     try:
         yield lab
     finally:
-        stop_lab(lab_dir)
+        stop_windows_lab(lab, lab_dir)

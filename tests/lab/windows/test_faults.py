@@ -9,11 +9,10 @@ from typing import Any
 import pytest
 import requests
 from test_agent import CORE, doc, msi, profile_file
-from windows_lab_support import WindowsLab, run_agent, start_windows_lab
+from windows_lab_support import WindowsLab, run_agent, start_windows_lab, stop_windows_lab
 from winrm.exceptions import InvalidCredentialsError, WinRMOperationTimeoutError
 
 from homeshift.lab.control import LabControlError
-from homeshift.lab.runtime import stop_lab
 
 pytestmark = pytest.mark.lab
 
@@ -25,7 +24,7 @@ def fault_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WindowsLab]:
     try:
         yield lab
     finally:
-        stop_lab(lab_dir)
+        stop_windows_lab(lab, lab_dir)
 
 
 @pytest.fixture

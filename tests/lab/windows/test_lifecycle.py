@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 from test_agent import CORE, doc, msi
-from windows_lab_support import run_agent, start_windows_lab
+from windows_lab_support import run_agent, start_windows_lab, stop_windows_lab
 
 from homeshift.lab.control import LabControlError
-from homeshift.lab.runtime import stop_lab
 from homeshift.roster import load_roster, write_roster
 from homeshift.sample import generate_agents
 
@@ -38,7 +37,7 @@ def test_roster_inventory_persistence_across_restart(tmp_path: Path) -> None:
         lab.call("mutate", host=names[1], action="stop_service", name="Spooler")
         password = lab.vars["ansible_password"]
     finally:
-        stop_lab(lab_dir)
+        stop_windows_lab(lab, lab_dir)
     saved = sorted(p.name for p in (lab_dir / "windows" / "desktops").glob("*.json"))
     assert saved == sorted([f"{names[0]}.json", f"{names[1]}.json"])  # only changed desktops
     assert password not in (lab_dir / "lab.log").read_text()
@@ -56,7 +55,7 @@ def test_roster_inventory_persistence_across_restart(tmp_path: Path) -> None:
         assert again is not None
         assert again["changed"] is False
     finally:
-        stop_lab(lab_dir)
+        stop_windows_lab(lab, lab_dir)
 
 
 def test_generated_hostnames_and_distinct_passwords(tmp_path: Path) -> None:
@@ -68,12 +67,12 @@ def test_generated_hostnames_and_distinct_passwords(tmp_path: Path) -> None:
         assert stats["per_desktop"]["WS-D0000002"]["http_requests"] == 8
         assert stats["desktops"] == 2
     finally:
-        stop_lab(tmp_path / "a")
+        stop_windows_lab(first, tmp_path / "a")
     second = start_windows_lab(tmp_path / "b", slot=3, desktops=1, https=False)
     try:
         assert second.vars["ansible_password"] != first.vars["ansible_password"]
     finally:
-        stop_lab(tmp_path / "b")
+        stop_windows_lab(second, tmp_path / "b")
 
 
 def test_bad_roster_fails_the_start_with_the_row(tmp_path: Path) -> None:
@@ -84,4 +83,4 @@ def test_bad_roster_fails_the_start_with_the_row(tmp_path: Path) -> None:
     roster.write_text("\n".join(text) + "\n")
     with pytest.raises(LabControlError, match="row 3, column desktop"):
         start_windows_lab(tmp_path / "lab", slot=4, desktops=2, roster=str(roster))
-    stop_lab(tmp_path / "lab")
+    stop_windows_lab(None, tmp_path / "lab")

@@ -6,6 +6,8 @@ import base64
 import contextlib
 import json
 import os
+import signal
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 import winrm
 import yaml
 
-from homeshift.lab.runtime import LabHandle, start_lab
+from homeshift.lab.runtime import LabHandle, start_lab, stop_lab
 from homeshift.lab.spec import LabSpec
 
 
@@ -68,6 +70,33 @@ class WindowsLab:
 
     def call(self, op: str, **args: Any) -> Any:
         return self.handle.call(f"windows.{op}", **args)
+
+
+def stop_windows_lab(lab: WindowsLab | None, lab_dir: Path) -> None:
+    """Stop a lab this test run started, by its PID even if ``lab.pid`` has vanished.
+
+    pytest prunes old ``pytest-of-<user>`` folders; a parallel session on the same machine can
+    remove a running lab's files, and ``stop_lab`` alone would then leave the process behind.
+    """
+    stop_lab(lab_dir)
+    if lab is None:
+        return
+    pid = lab.handle.pid
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    return
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
 
 
 def start_windows_lab(lab_dir: Path, slot: int, **options: Any) -> WindowsLab:
