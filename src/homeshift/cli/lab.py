@@ -35,6 +35,9 @@ def up(
     asa_address_offset: Annotated[
         int, typer.Option(min=0, help="First address index in 127.1.0.0/16 (parallel labs).")
     ] = 0,
+    asa_transcripts: Annotated[
+        Path | None, typer.Option(help="YAML of canned ASA show outputs (transcript mode).")
+    ] = None,
     lab_dir: LabDir = DEFAULT_LAB_DIR,
 ) -> None:
     """Start the lab in the background and wait until every endpoint accepts connections."""
@@ -47,6 +50,8 @@ def up(
             "port": asa_port,
             "address_offset": asa_address_offset,
         }
+        if asa_transcripts is not None:
+            components["asa"]["transcripts"] = str(asa_transcripts.resolve())
     if desktops:
         windows: dict[str, Any] = {"desktops": desktops}
         if roster is not None:

@@ -11,6 +11,8 @@ from typing import Any
 import netmiko
 import yaml
 
+from homeshift.lab.asa.component import inside_ip, outside_ip
+from homeshift.lab.asa.device import Headend
 from homeshift.lab.runtime import start_lab
 from homeshift.lab.spec import LabSpec
 
@@ -106,3 +108,22 @@ def cluster_lines(priority: int, key: str = "lab-cluster-key") -> list[str]:
         f" cluster key {key}",
         " participate",
     ]
+
+
+def make_headend(tmp_path: Path, index: int, peers: int = 750) -> Headend:
+    """A headend model without SSH (session/cluster unit tests)."""
+    name = f"asa-{index + 1:02d}"
+    return Headend(
+        index=index,
+        name=name,
+        address="127.0.0.1",
+        port=0,
+        model="ASAv30",
+        licensed_peers=peers,
+        outside_ip=outside_ip(index),
+        inside_ip=inside_ip(index),
+        password=f"pw{index}",
+        enable_secret=f"en{index}",
+        state_dir=tmp_path / name,
+        serial=f"9A{index:09d}",
+    )

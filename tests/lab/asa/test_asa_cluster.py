@@ -5,31 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from asa_lab_support import RAVPN_LINES, cluster_lines
+from asa_lab_support import RAVPN_LINES, cluster_lines, make_headend
 
 from homeshift.lab.asa import handlers  # noqa: F401  (registers the commands)
 from homeshift.lab.asa.cluster import Cluster
-from homeshift.lab.asa.component import bare_config, inside_ip, outside_ip
+from homeshift.lab.asa.component import bare_config
 from homeshift.lab.asa.device import Headend
 from homeshift.lab.asa.session import CliSession, load_config_text
-
-
-def make_headend(tmp_path: Path, index: int, peers: int = 750) -> Headend:
-    name = f"asa-{index + 1:02d}"
-    return Headend(
-        index=index,
-        name=name,
-        address="127.0.0.1",
-        port=0,
-        model="ASAv30",
-        licensed_peers=peers,
-        outside_ip=outside_ip(index),
-        inside_ip=inside_ip(index),
-        password=f"pw{index}",
-        enable_secret=f"en{index}",
-        state_dir=tmp_path / name,
-        serial=f"9A{index:09d}",
-    )
 
 
 def configure(device: Headend, lines: list[str]) -> list[str]:

@@ -89,7 +89,7 @@ def test_anonymous_reporting_notice(asa_lab: AsaLab, fault) -> None:  # type: ig
     fault("asa-03", "anonymous_reporting_notice")
     # netmiko's own session preparation enters config mode and cannot answer the question
     with pytest.raises((ReadTimeout, ValueError)):
-        asa_lab.connect("asa-03", read_timeout_override=2)
+        asa_lab.connect("asa-03", read_timeout_override=1)
     # a client that answers it gets through, and is not asked again until a reload
     with asa_lab.connect("asa-03", allow_auto_change=False) as conn:
         out = conn.send_command_timing("configure terminal", last_read=0.5)

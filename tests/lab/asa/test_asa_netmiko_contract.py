@@ -35,7 +35,7 @@ def test_connect_without_secret_uses_login(asa_lab: AsaLab) -> None:
 def test_wrong_enable_secret_fails_netmiko_enable(asa_lab: AsaLab) -> None:
     # the ASA answers "Invalid password" and asks again, so netmiko never sees "#"
     with pytest.raises((ValueError, ReadTimeout)):
-        asa_lab.connect("asa-03", secret="not-the-secret", read_timeout_override=3)
+        asa_lab.connect("asa-03", secret="not-the-secret", read_timeout_override=1.5)
 
 
 def test_abbreviations_and_errors(asa_lab: AsaLab) -> None:

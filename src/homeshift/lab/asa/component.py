@@ -3,7 +3,8 @@
 Options (``lab-spec.json`` ``asa``): ``headends`` (N, group ``headends``), ``spares`` (K, group
 ``spare_headends``), ``model`` (default ``ASAv30``), ``licensed_peers`` (default from the model
 table, unverified), ``overrides`` (``{"asa-02": {"model": "ASAv10"}}``: per-headend model
-or licensed_peers), ``port`` (SSH port, default 22), ``address_offset`` (first address index in
+or licensed_peers or transcripts), ``transcripts`` (YAML of canned show outputs, see
+``transcripts.py``), ``port`` (SSH port, default 22), ``address_offset`` (first address index in
 the lab's ASA block, so parallel labs never collide).
 
 State: ``DIR/asa/<name>/startup-config`` (chmod 600, written by ``write memory``). A lab
@@ -12,6 +13,7 @@ restart loads it, so unsaved changes are lost like on a reload.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -26,6 +28,7 @@ from homeshift.lab.asa.faults import HeadendFaults, apply_fault
 from homeshift.lab.asa.model import AsaConfig, Interface
 from homeshift.lab.asa.server import load_host_key, start_listener
 from homeshift.lab.asa.session import load_config_text
+from homeshift.lab.asa.transcripts import load_transcripts
 from homeshift.lab.component import ControlOp, InventoryGroup, LabContext
 
 log = logging.getLogger("homeshift.lab.asa")
@@ -61,13 +64,15 @@ class AsaLabComponent:
         if total > MAX_HEADENDS:
             raise ValueError(f"at most {MAX_HEADENDS} ASA headends per lab, asked for {total}")
         overrides = dict(opts.get("overrides") or {})
+        transcripts = functools.lru_cache(maxsize=None)(load_transcripts)
         port = int(opts.get("port", 22))
         offset = int(opts.get("address_offset", 0))
         width = max(2, len(str(total)))
         lab_dir = ctx.lab_dir.resolve()
         for i in range(total):
             name = f"asa-{i + 1:0{width}d}"
-            model, peers = licence({**opts, **overrides.pop(name, {})}, name)
+            headend_opts = {**opts, **overrides.pop(name, {})}
+            model, peers = licence(headend_opts, name)
             device = Headend(
                 index=i,
                 name=name,
@@ -82,6 +87,8 @@ class AsaLabComponent:
                 state_dir=ctx.state_dir / name,
                 serial="9A" + hashlib.sha256(f"{ctx.seed}/{name}".encode()).hexdigest()[:9].upper(),
             )
+            if headend_opts.get("transcripts"):
+                device.transcripts = transcripts(str(headend_opts["transcripts"]))
             self.boot(device)
             self.headends.append(device)
         if overrides:

@@ -58,6 +58,8 @@ class Headend:
     booted_at: float = field(default_factory=time.time)
     anonymous_reporting_answered: bool = False
     startup_masked: str | None = None
+    #: transcript mode: normalised command -> canned output (see transcripts.py)
+    transcripts: dict[str, str] = field(default_factory=dict)
     sessions: MemberSessions | None = None
     connections: set[Any] = field(default_factory=set)
 

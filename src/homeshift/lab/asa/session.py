@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from homeshift.lab.asa import cmdmatch
 from homeshift.lab.asa.cmdmatch import Command, NoMatch
+from homeshift.lab.asa.transcripts import normalise
 
 if TYPE_CHECKING:
     from homeshift.lab.asa.cluster import Cluster
@@ -162,7 +163,8 @@ class CliSession:
         try:
             self._dispatch(words)
         except NoMatch as exc:
-            self._syntax_error(line, words, exc, prompt)
+            if not self._replay_transcript(stripped):
+                self._syntax_error(line, words, exc, prompt)
         except BadWord as exc:
             self._syntax_error(line, words, NoMatch(exc.index), prompt)
         except CliError as exc:
@@ -186,6 +188,16 @@ class CliSession:
                 self.to_mode(mode)
             found.command.handler(self, *found.args)
             return
+
+    def _replay_transcript(self, line: str) -> bool:
+        """Answer from the transcript (privileged modes only); False when it has no entry."""
+        if not self.privileged or not self.device.transcripts:
+            return False
+        text = self.device.transcripts.get(normalise(line))
+        if text is None:
+            return False
+        self.write(text.replace("{hostname}", self.device.config.hostname))
+        return True
 
     def _syntax_error(self, line: str, words: list[str], exc: NoMatch, prompt: str) -> None:
         if exc.ambiguous:
