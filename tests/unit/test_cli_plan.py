@@ -191,3 +191,35 @@ def test_demo_writes_roster_and_plan(tmp_path: Path) -> None:
     document = read_plan(tmp_path / "plan.json")
     assert len(document.waves) == 3
     assert (tmp_path / "roster.csv").read_text().count("\n") == 121
+
+
+def test_replan_merges_remaining_waves_and_writes_the_plan(
+    roster_csv: Path, tmp_path: Path
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    assert invoke("plan", "waves", "--roster", str(roster_csv), "--out", str(plan_file))[0] == 0
+    before = json.loads(plan_file.read_text())
+    rest = sum(w["sessions"] for w in before["waves"][1:])
+    merged_file = tmp_path / "merged.json"
+    code, out, err = invoke(
+        "plan", "replan", "--plan", str(plan_file), "--moved", "1",
+        "--free-sessions", str(rest), "--out", str(merged_file),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "re-plan: merged" in err and "3 planned -> 2" in err
+    after = json.loads(merged_file.read_text())
+    assert [w["number"] for w in after["waves"]] == [1, 2]
+    assert after["waves"][0] == before["waves"][0]
+    assert sorted(after["waves"][1]["agents"]) == sorted(
+        before["waves"][1]["agents"] + before["waves"][2]["agents"]
+    )
+    code, out, err = invoke(
+        "plan", "replan", "--plan", str(plan_file), "--moved", "1",
+        "--free-sessions", str(rest - 1), "--format", "json",
+    )  # fmt: skip
+    assert code == 0 and "re-plan: kept" in err
+    assert json.loads(out)["waves"] == before["waves"]
+    code, _, err = invoke(
+        "plan", "replan", "--plan", str(plan_file), "--moved", "9", "--free-sessions", "1"
+    )
+    assert code == 3 and "moved wave(s) [9]" in err

@@ -1,4 +1,4 @@
-"""``homeshift plan ...``: capacity and wave plans as rich tables or a plan file.
+"""``homeshift plan ...``: capacity, wave and re-plan decisions as rich tables or a plan file.
 
 Exit codes: 0 ok, 2 invalid roster (every problem is printed), 3 the plan cannot be made or met.
 Machine-readable output goes to stdout only with ``--format json|yaml`` and no ``--out``; all
@@ -8,6 +8,7 @@ human text goes to stderr.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -29,6 +30,7 @@ from homeshift.planning.capacity import (
 )
 from homeshift.planning.catalogue import load_catalogue
 from homeshift.planning.planfile import PlanDocument, dumps_plan, read_plan, write_plan
+from homeshift.planning.replan import MeasuredCapacity, replan_remaining
 from homeshift.planning.waves import WavePlan, parse_pins, plan_waves
 from homeshift.roster import Roster, RosterError, load_roster
 
@@ -265,3 +267,38 @@ def waves_cmd(
         for line in unschedulable_summary(wave_plan):
             console.print(line, highlight=False)
     emit(PlanDocument(capacity, wave_plan.waves, wave_plan.unschedulable), fmt, out)
+
+
+@app.command("replan")
+def replan_cmd(
+    plan: Annotated[Path, typer.Option("--plan", help="Plan file with waves.")],
+    free_sessions: Annotated[
+        int, typer.Option(min=0, help="Free sessions measured now (capacity x util - active).")
+    ],
+    moved: Annotated[
+        list[int] | None, typer.Option(help="Wave number already moved (repeatable).")
+    ] = None,
+    fmt: FormatOpt = OutputFormat.table,
+    out: OutOpt = None,
+) -> None:
+    """Merge the remaining waves into fewer when the measured capacity allows; explain why."""
+    try:
+        document = read_plan(plan)
+        moved_numbers = set(moved or ())
+        decision = replan_remaining(
+            WavePlan(document.waves, document.unschedulable, free_sessions, 1.0),
+            moved_numbers,
+            MeasuredCapacity(free_sessions),
+        )
+    except PlanError as exc:
+        console.print(f"[red]plan error:[/red] {exc}", highlight=False)
+        raise typer.Exit(EXIT_PLAN_ERROR) from exc
+    verdict = "merged" if decision.merged else "kept"
+    console.print(f"re-plan: {verdict}", highlight=False)
+    for reason in decision.reasons:
+        console.print(f"  - {reason}", highlight=False, markup=False)
+    done = tuple(w for w in document.waves if w.number in moved_numbers)
+    updated = replace(document, waves=done + decision.waves)
+    if fmt is OutputFormat.table:
+        console.print(waves_table(WavePlan(updated.waves, (), free_sessions, 1.0)))
+    emit(updated, fmt, out)
