@@ -241,3 +241,79 @@ def test_the_projects_agent_package_drives_the_lab(windows_lab: WindowsLab) -> N
     protocol.close_shell(shell)
     assert code == 0
     assert b"HOMESHIFT-RESULT " in out
+
+
+def test_uninstall_and_absent_is_idempotent(desktop: Desktop) -> None:
+    apply(desktop, doc(msi(CORE)))
+    removed = apply(desktop, doc(msi(CORE, state="absent"))).result["results"][0]
+    assert (removed["changed"], removed["after"]["installed"]) == (True, False)
+    assert desktop.view().service("csc_vpnagent") is None
+    again = apply(desktop, doc(msi(CORE, state="absent"))).result["results"][0]
+    assert again["changed"] is False
+
+
+def test_service_disabled_cannot_be_started(desktop: Desktop) -> None:
+    entry = apply(
+        desktop,
+        doc(
+            {
+                "id": "s",
+                "type": "service",
+                "name": "Spooler",
+                "state": "running",
+                "start_mode": "disabled",
+            }
+        ),
+    ).result["results"][0]
+    assert "cannot be started because it is disabled" in entry["error"]
+    missing = apply(desktop, doc({"id": "m", "type": "service", "name": "nope"}))
+    assert missing.result["results"][0]["error"] == "service nope is not installed"
+
+
+def test_bitlocker_enables_with_tpm_and_fails_without() -> None:
+    fleet = [Desktop(i, f"WS-{i}", 11) for i in range(300)]
+    off_with_tpm = next(
+        d
+        for d in fleet
+        if d.view().tpm_present and d.view().volumes["C:"].protection_status == "Off"
+    )
+    no_tpm = next(d for d in fleet if not d.view().tpm_present)
+    resource = {
+        "id": "bl",
+        "type": "bitlocker",
+        "mount_point": "C:",
+        "encryption_method": "XtsAes256",
+        "protector": "tpm",
+    }
+    entry = apply(off_with_tpm, doc(resource)).result["results"][0]
+    assert entry["after"] == {"protection_status": "On", "volume_status": "EncryptionInProgress"}
+    assert apply(off_with_tpm, doc(resource)).result["changed"] is False
+    failed = apply(no_tpm, doc(resource)).result["results"][0]
+    assert "Trusted Platform Module" in failed["error"]
+
+
+def test_registry_dword_and_absent(desktop: Desktop) -> None:
+    key = "HKLM:\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate\\AU"
+    dword = {
+        "id": "d",
+        "type": "registry_value",
+        "path": key,
+        "name": "UseWUServer",
+        "value_type": "dword",
+        "data": 0,
+    }
+    assert apply(desktop, doc(dword)).result["results"][0]["before"]["data"] == 1
+    assert apply(desktop, doc(dword)).result["changed"] is False
+    gone = apply(desktop, doc({**dword, "state": "absent"})).result["results"][0]
+    assert gone["after"] == {"exists": False, "value_type": None, "data": None}
+    assert desktop.view().reg_get(key, "UseWUServer") is None
+
+
+def test_pending_reboot_shows_as_the_cbs_key(desktop: Desktop) -> None:
+    from homeshift.lab.windows.commands import Session, run_powershell
+
+    desktop.edit().pending_reboot = True
+    session = Session(view=desktop.view, edit=desktop.edit, user="hs-admin")
+    key = "HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing"
+    run_powershell(session, f"Test-Path -LiteralPath '{key}\\RebootPending'")
+    assert session.out == ["True"]

@@ -120,3 +120,22 @@ def test_testinfra_system_info_and_file_exists(windows_lab: WindowsLab) -> None:
     assert host.system_info.distribution.startswith("Microsoft Windows")
     assert host.file("C:/Windows/System32").exists
     assert not host.file("C:/NoSuchFolder").exists
+
+
+def test_ansible_raw_over_https_with_the_lab_ca(windows_lab: WindowsLab, tmp_path: Path) -> None:
+    done = _ansible(
+        windows_lab,
+        tmp_path,
+        "-m",
+        "ansible.builtin.raw",
+        "-a",
+        "hostname",
+        "--limit",
+        windows_lab.name(3),
+        "-e",
+        "ansible_winrm_scheme=https",
+        "-e",
+        f"ansible_port={windows_lab.vars['homeshift_winrm_https_port']}",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{windows_lab.name(3)} | CHANGED | rc=0" in done.stdout
