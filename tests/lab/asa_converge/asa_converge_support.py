@@ -51,14 +51,16 @@ class ConvergeLab:
     def group(self, name: str) -> list[str]:
         return list(self.inventory["all"]["children"].get(name, {}).get("hosts", {}))
 
-    def cli(self, name: str, session_log: Path | None = None) -> NetmikoAsaCli:
+    def cli(
+        self, name: str, session_log: Path | None = None, read_timeout: float = 10.0
+    ) -> NetmikoAsaCli:
         connection = AsaConnection.from_host_vars(
             name,
             self.host_vars(name),
             session_log=session_log,
             extra_secrets=(CLUSTER_KEY,),
             conn_timeout=5.0,
-            read_timeout=10.0,
+            read_timeout=read_timeout,
         )
         return NetmikoAsaCli(connection)
 
@@ -72,6 +74,39 @@ class ConvergeLab:
 
     def other_pools(self, name: str) -> list[dict[str, Any]]:
         return other_pools(self.plan()["capacity"]["headends"], name)
+
+    def converge(self, *names: str) -> None:
+        """Bring ``names`` (default: group headends) to the plan with the core, in-process:
+        a cheap, order-independent starting point for tests that exercise the playbooks."""
+        from homeshift.asa.config import RavpnConfig
+        from homeshift.asa.converge import converge
+        from homeshift.asa.resources.pools import Pool
+
+        for name in names or self.group("headends"):
+            cli = self.cli(name)
+            try:
+                result = converge(
+                    cli,
+                    RavpnConfig.from_dict(self.desired(name)),
+                    "merged",
+                    other_pools=[Pool.from_dict(p) for p in self.other_pools(name)],
+                )
+            finally:
+                cli.close()
+            assert not result.failed, result.msg
+
+    def wipe(self, *names: str) -> None:
+        """Remove every managed RA-VPN object (state deleted, empty config) and save."""
+        from homeshift.asa.config import RavpnConfig
+        from homeshift.asa.converge import converge
+
+        for name in names or self.group("headends"):
+            cli = self.cli(name)
+            try:
+                result = converge(cli, RavpnConfig(), "deleted")
+            finally:
+                cli.close()
+            assert not result.failed, result.msg
 
     def running(self, name: str) -> str:
         return str(call(self.lab_dir, "asa.running_config", host=name))

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.lab
 
 
 def _run(lab: ConvergeLab, host: str, state: str = "merged", log: Path | None = None, **kw):  # type: ignore[no-untyped-def]
-    cli = lab.cli(host, session_log=log)
+    cli = lab.cli(host, session_log=log, read_timeout=kw.pop("read_timeout", 10.0))
     try:
         result = converge(
             cli,
@@ -129,7 +129,7 @@ def test_dropped_session_fails_then_next_run_converges(converge_lab: ConvergeLab
     host = "asa-02"
     converge_lab.call("asa.inject_fault", host=host, fault="drop_after_commands", n=16)
     try:
-        dropped, stats = _run(converge_lab, host)
+        dropped, stats = _run(converge_lab, host, read_timeout=2.0)
     finally:
         converge_lab.call("asa.clear_faults", host=host)
     assert dropped.failed and not dropped.saved and stats.saves == 0
