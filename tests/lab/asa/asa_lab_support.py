@@ -39,6 +39,10 @@ class AsaLab:
                 return dict(group["hosts"][name])
         raise KeyError(name)
 
+    def raw_shell(self, name: str) -> RawShell:
+        """A plain paramiko PTY shell (no netmiko), logged in at ``>``."""
+        return RawShell(self.host(name))
+
     def connect(self, name: str, *, secret: bool | str = True, **extra: Any) -> Any:
         """netmiko session; ``secret``: True = the inventory's, a string = that, False = login."""
         host = self.host(name)
@@ -56,6 +60,51 @@ class AsaLab:
             params["secret"] = host["ansible_become_password"]
         params.update(extra)
         return netmiko.ConnectHandler(**params)
+
+
+class RawShell:
+    """paramiko ``invoke_shell`` as netmiko opens it, with a byte-exact receive log."""
+
+    def __init__(self, host: dict[str, Any]) -> None:
+        import paramiko
+
+        self.client = paramiko.SSHClient()
+        self.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        self.client.connect(
+            host["ansible_host"],
+            port=host["ansible_port"],
+            username=host["ansible_user"],
+            password=host["ansible_password"],
+            look_for_keys=False,
+            allow_agent=False,
+        )
+        self.shell = self.client.invoke_shell(term="vt100", width=511, height=1000)
+        self.received = b""  # everything, for assertions on the whole transcript
+        self.pending = b""  # not yet returned by read_until
+
+    def send(self, text: str) -> None:
+        self.shell.send(text.encode())
+
+    def read_until(self, marker: str, timeout: float = 5.0) -> str:
+        """What arrived since the last call, up to and including ``marker``."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        wanted = marker.encode()
+        while wanted not in self.pending and time.monotonic() < deadline:
+            if self.shell.recv_ready():
+                data = self.shell.recv(65536)
+                self.pending += data
+                self.received += data
+            else:
+                time.sleep(0.01)
+        assert wanted in self.pending, self.pending
+        end = self.pending.index(wanted) + len(wanted)
+        chunk, self.pending = self.pending[:end], self.pending[end:]
+        return chunk.decode()
+
+    def close(self) -> None:
+        self.client.close()
 
 
 def start_asa_lab(lab_dir: Path, headends: int = 2, spares: int = 0, **options: Any) -> AsaLab:

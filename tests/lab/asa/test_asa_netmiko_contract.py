@@ -179,42 +179,44 @@ def test_inventory_groups_and_vars(asa_lab: AsaLab) -> None:
 
 def test_enable_secret_is_not_echoed(asa_lab: AsaLab) -> None:
     """Raw paramiko shell: commands are echoed, the enable secret typed at Password: is not."""
-    import time
-
-    import paramiko
-
-    host = asa_lab.host("asa-01")
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # noqa: S507 - lab key
-    client.connect(
-        host["ansible_host"],
-        port=host["ansible_port"],
-        username=host["ansible_user"],
-        password=host["ansible_password"],
-        look_for_keys=False,
-        allow_agent=False,
-    )
+    secret = asa_lab.host("asa-01")["ansible_become_password"]
+    shell = asa_lab.raw_shell("asa-01")
     try:
-        shell = client.invoke_shell(term="vt100", width=511, height=1000)
-        received = b""
-
-        def read_until(marker: bytes) -> None:
-            nonlocal received
-            deadline = time.monotonic() + 5
-            while marker not in received and time.monotonic() < deadline:
-                if shell.recv_ready():
-                    received += shell.recv(65536)
-                else:
-                    time.sleep(0.01)
-            assert marker in received, received
-
-        read_until(b"asa-01> ")
-        shell.send(b"enable\n")
-        read_until(b"Password: ")
-        shell.send(host["ansible_become_password"].encode() + b"\n")
-        read_until(b"asa-01# ")
+        shell.read_until("asa-01> ")
+        shell.send("enable\n")
+        assert shell.read_until("Password: ").endswith("enable\r\nPassword: ")
+        shell.send(secret + "\n")
+        shell.read_until("asa-01# ")
     finally:
-        client.close()
-    text = received.decode()
-    assert "\r\n" in text and "asa-01> enable\r\nPassword: " in text
-    assert host["ansible_become_password"] not in text
+        shell.close()
+    assert secret not in shell.received.decode()
+
+
+def test_pager_holds_long_output_until_a_key(asa_lab: AsaLab) -> None:
+    """Without ``terminal pager 0`` the ASA pages at 24 lines: space, RETURN and q work."""
+    shell = asa_lab.raw_shell("asa-02")
+    try:
+        shell.read_until("asa-02> ")
+        shell.send("enable\n")
+        shell.read_until("Password: ")
+        shell.send(asa_lab.host("asa-02")["ansible_become_password"] + "\n")
+        shell.read_until("asa-02# ")
+        shell.send("show running-config\n")
+        first = shell.read_until("<--- More --->")
+        assert first.count("\r\n") == 25  # the echoed command line + 24 lines of output
+        shell.send("\r")  # one more line
+        one = shell.read_until("<--- More --->")
+        assert one.count("\r\n") == 1
+        shell.send(" ")  # the next page is the last one: it ends at the prompt
+        rest = shell.read_until("asa-02# ")
+        assert ": end\r\n" in rest and "More" not in rest and "\r\r\n" not in rest
+        shell.send("show running-config\n")
+        shell.read_until("<--- More --->")
+        shell.send("q")  # q stops the output
+        assert ": end" not in shell.read_until("asa-02# ")
+        shell.send("terminal pager 0\n")
+        shell.read_until("asa-02# ")
+        shell.send("show running-config\n")
+        assert "<--- More --->" not in shell.read_until(": end")
+    finally:
+        shell.close()

@@ -81,7 +81,9 @@ class AsaShellSession(asyncssh.SSHServerSession[str]):
         self.cli = CliSession(device, cluster)
         self.chan: Any = None
         self.buffer = ""
-        self.lines: asyncio.Queue[str | None] = asyncio.Queue()
+        #: ("line", text) from the line editor, ("key", char) at the pager, None = end
+        self.lines: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue()
+        self.raw_keys = False
         self.worker: asyncio.Task[None] | None = None
         self.commands = 0
 
@@ -104,10 +106,14 @@ class AsaShellSession(asyncssh.SSHServerSession[str]):
         self.worker = asyncio.get_running_loop().create_task(self._work())
 
     def data_received(self, data: str, datatype: Any) -> None:
+        if self.raw_keys:  # at <--- More --->: single keystrokes, no echo
+            for char in data:
+                self.lines.put_nowait(("key", char))
+            return
         self.buffer += data.replace("\r\n", "\n").replace("\r", "\n")
         while "\n" in self.buffer:
             line, self.buffer = self.buffer.split("\n", 1)
-            self.lines.put_nowait(line)
+            self.lines.put_nowait(("line", line))
 
     def eof_received(self) -> bool:
         self.lines.put_nowait(None)
@@ -120,14 +126,22 @@ class AsaShellSession(asyncssh.SSHServerSession[str]):
 
     def _send(self, text: str) -> None:
         if self.chan is not None:
-            self.chan.write(text.replace("\r\n", "\n").replace("\n", "\r\n"))
+            text = text.replace("\r\n", "\n")
+            # in keystroke mode asyncssh itself turns \n into \r\n
+            self.chan.write(text if self.raw_keys else text.replace("\n", "\r\n"))
 
     async def _work(self) -> None:
         faults = self.device.faults
         while True:
-            line = await self.lines.get()
-            if line is None:
+            item = await self.lines.get()
+            if item is None:
                 return
+            kind, line = item
+            if kind == "key":
+                if self.cli.paging:
+                    self._send(self.cli.key(line))
+                self._raw(self.cli.paging)
+                continue
             if line.strip():
                 self.commands += 1
                 limit = faults.drop_after_commands
@@ -150,6 +164,13 @@ class AsaShellSession(asyncssh.SSHServerSession[str]):
                 reply = "ERROR: % Internal emulator error\n" + self.cli.prompt()
             self._send(reply)
             self.chan.set_echo(self.cli.echo)
+            self._raw(self.cli.paging)
+
+    def _raw(self, on: bool) -> None:
+        """Keystroke mode while the pager waits, line mode (with echo) otherwise."""
+        if on != self.raw_keys:
+            self.raw_keys = on
+            self.chan.set_line_mode(not on)
 
 
 async def start_listener(

@@ -50,6 +50,11 @@ PARENT: dict[str, str] = {
     "config-username": CONFIG,
 }
 
+#: the ASA pager prompt (asa-cli.md §1.7); space = next page, RETURN = next line, q = stop
+MORE = "<--- More --->"
+#: ``pager lines 24``, the default of a new session until ``terminal pager 0``
+DEFAULT_PAGER_LINES = 24
+
 INVALID_INPUT = "ERROR: % Invalid input detected at '^' marker."
 INCOMPLETE = "ERROR: % Incomplete command"
 
@@ -89,7 +94,8 @@ class CliSession:
         self.loader = loader
         self.stack: list[Frame] = [Frame(CONFIG)] if loader else [Frame(USER)]
         self.username = "enable_1"
-        self.pager_lines = 24
+        self.pager_lines = DEFAULT_PAGER_LINES
+        self.more: list[str] = []
         self.output: list[str] = []
         self.pending: Answer | None = None
         self.pending_prompt = ""
@@ -145,7 +151,30 @@ class CliSession:
             text += "\n"
         if self.waiting_for_answer():
             return text + self.pending_prompt
-        return text + self.prompt()
+        return self._paginate(text) or text + self.prompt()
+
+    @property
+    def paging(self) -> bool:
+        """Output is held at ``<--- More --->``: the next keystroke goes to :meth:`key`."""
+        return bool(self.more)
+
+    def _paginate(self, text: str) -> str | None:
+        lines = text.split("\n")[:-1]
+        if self.loader or self.pager_lines <= 0 or len(lines) <= self.pager_lines:
+            return None
+        self.more = lines[self.pager_lines :]
+        return "".join(line + "\n" for line in lines[: self.pager_lines]) + MORE
+
+    def key(self, char: str) -> str:
+        """One keystroke at the pager prompt; returns what the ASA prints."""
+        erase = "\r" + " " * len(MORE) + "\r"
+        if char in ("q", "Q"):
+            self.more = []
+            return erase + self.prompt()
+        count = 1 if char in ("\r", "\n") else self.pager_lines
+        chunk, self.more = self.more[:count], self.more[count:]
+        text = erase + "".join(line + "\n" for line in chunk)
+        return text + (MORE if self.more else self.prompt())
 
     def waiting_for_answer(self) -> bool:
         """A handler asked a question (password, dialog): the next line is its answer."""
