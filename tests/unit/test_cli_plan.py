@@ -176,6 +176,8 @@ def test_invalid_roster_prints_every_problem_and_exits_2() -> None:
 def test_plan_errors_exit_3(roster_csv: Path, tmp_path: Path) -> None:
     code, _, err = invoke("plan", "waves", "--roster", str(roster_csv), "--pin", "NOPE=1")
     assert code == 3 and "'NOPE' is not in the roster" in err
+    code, _, err = invoke("plan", "waves", "--roster", str(roster_csv), "--pin", "[bold]X[/]=1")
+    assert code == 3 and "'[bold]X[/]' is not in the roster" in err  # verbatim, not markup
     bad_plan = tmp_path / "bad.json"
     bad_plan.write_text(json.dumps({"version": 99}))
     code, _, err = invoke("plan", "waves", "--roster", str(roster_csv), "--plan", str(bad_plan))

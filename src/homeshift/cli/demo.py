@@ -19,6 +19,7 @@ from homeshift.cli.plan import (
     EXIT_PLAN_ERROR,
     capacity_summary,
     capacity_table,
+    print_error,
     unschedulable_summary,
     waves_table,
 )
@@ -53,7 +54,10 @@ def step_roster(run: DemoRun) -> None:
     run.roster_path = run.out_dir / "roster.csv"
     count = write_roster(generate_agents(run.agents, run.seed), run.roster_path)
     run.roster = load_roster(run.roster_path)
-    console.print(f"roster: {count} agents in {len(run.roster.teams())} teams -> {run.roster_path}")
+    console.print(
+        f"roster: {count} agents in {len(run.roster.teams())} teams -> {run.roster_path}",
+        markup=False,
+    )
 
 
 def step_capacity(run: DemoRun) -> None:
@@ -62,7 +66,7 @@ def step_capacity(run: DemoRun) -> None:
     run.capacity = plan_capacity(capacity_inputs_from_roster(run.roster))
     console.print(capacity_table(run.capacity))
     for line in capacity_summary(run.capacity):
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, markup=False)
 
 
 def step_waves(run: DemoRun) -> None:
@@ -71,12 +75,12 @@ def step_waves(run: DemoRun) -> None:
     run.wave_plan = plan_waves(run.roster, run.capacity, run.waves)
     console.print(waves_table(run.wave_plan))
     for line in unschedulable_summary(run.wave_plan):
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, markup=False)
     run.plan_path = write_plan(
         PlanDocument(run.capacity, run.wave_plan.waves, run.wave_plan.unschedulable),
         run.out_dir / "plan.json",
     )
-    console.print(f"plan file -> {run.plan_path}")
+    console.print(f"plan file -> {run.plan_path}", markup=False)
 
 
 Step = Callable[[DemoRun], None]
@@ -103,5 +107,5 @@ def run(
         try:
             step(state)
         except PlanError as exc:
-            console.print(f"[red]{title} failed:[/red] {exc}", highlight=False)
+            print_error(f"{title} failed", exc)
             raise typer.Exit(EXIT_PLAN_ERROR) from exc

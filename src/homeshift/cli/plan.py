@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from homeshift.planning import PlanError
 from homeshift.planning.capacity import (
@@ -53,19 +54,22 @@ OutOpt = Annotated[
 ]
 
 
+def print_error(what: str, message: object) -> None:
+    """Red label, then the message verbatim (user data is never read as rich markup)."""
+    console.print(Text.assemble((f"{what}: ", "red"), str(message)), highlight=False)
+
+
 def load_roster_or_exit(path: Path) -> Roster:
     try:
         return load_roster(path)
     except RosterError as exc:
         # every problem, not the shortened list of the exception message
-        console.print(
-            f"[red]roster {exc.source} rejected with {len(exc.problems)} problem(s):[/red]"
-        )
+        print_error(f"roster {exc.source} rejected", f"{len(exc.problems)} problem(s):")
         for problem in exc.problems:
             console.print(f"  - {problem}", highlight=False, markup=False)
         raise typer.Exit(EXIT_BAD_ROSTER) from exc
     except OSError as exc:
-        console.print(f"[red]roster {path}: {exc.strerror}[/red]")
+        print_error(f"roster {path}", exc.strerror or str(exc))
         raise typer.Exit(EXIT_BAD_ROSTER) from exc
 
 
@@ -88,7 +92,7 @@ def capacity_table(plan: CapacityPlan) -> Table:
             column, justify="right" if column in ("limit", "budget", "Mbps", "prio") else "left"
         )
     for h in plan.headends:
-        table.add_row(
+        cells = (
             h.name,
             h.model,
             "" if h.existing else "yes",
@@ -98,6 +102,7 @@ def capacity_table(plan: CapacityPlan) -> Table:
             str(h.priority),
             f"{h.pool.name} {h.pool.network} ({h.pool.size})",
         )
+        table.add_row(*(Text(cell) for cell in cells))  # names are data, not markup
     return table
 
 
@@ -142,7 +147,7 @@ def emit(document: PlanDocument, fmt: OutputFormat, out: Path | None) -> None:
     """Write the plan file and/or print machine-readable output to stdout."""
     if out is not None:
         path = write_plan(document, out, None if fmt is OutputFormat.table else fmt.value)
-        console.print(f"wrote plan file {path}")
+        console.print(f"wrote plan file {path}", markup=False)
     elif fmt is not OutputFormat.table:
         sys.stdout.write(dumps_plan(document, fmt.value))
 
@@ -208,12 +213,12 @@ def capacity_cmd(
         )
         plan = plan_capacity(inputs, load_catalogue(catalogue))
     except PlanError as exc:
-        console.print(f"[red]plan error:[/red] {exc}", highlight=False)
+        print_error("plan error", exc)
         raise typer.Exit(EXIT_PLAN_ERROR) from exc
     if fmt is OutputFormat.table:
         console.print(capacity_table(plan))
         for line in capacity_summary(plan):
-            console.print(line, highlight=False)
+            console.print(line, highlight=False, markup=False)
     emit(PlanDocument(plan), fmt, out)
 
 
@@ -260,12 +265,12 @@ def waves_cmd(
             sessions_in_use=sessions_in_use,
         )
     except PlanError as exc:
-        console.print(f"[red]plan error:[/red] {exc}", highlight=False)
+        print_error("plan error", exc)
         raise typer.Exit(EXIT_PLAN_ERROR) from exc
     if fmt is OutputFormat.table:
         console.print(waves_table(wave_plan))
         for line in unschedulable_summary(wave_plan):
-            console.print(line, highlight=False)
+            console.print(line, highlight=False, markup=False)
     emit(PlanDocument(capacity, wave_plan.waves, wave_plan.unschedulable), fmt, out)
 
 
@@ -291,10 +296,10 @@ def replan_cmd(
             MeasuredCapacity(free_sessions),
         )
     except PlanError as exc:
-        console.print(f"[red]plan error:[/red] {exc}", highlight=False)
+        print_error("plan error", exc)
         raise typer.Exit(EXIT_PLAN_ERROR) from exc
     verdict = "merged" if decision.merged else "kept"
-    console.print(f"re-plan: {verdict}", highlight=False)
+    console.print(f"re-plan: {verdict}", highlight=False, markup=False)
     for reason in decision.reasons:
         console.print(f"  - {reason}", highlight=False, markup=False)
     done = tuple(w for w in document.waves if w.number in moved_numbers)
