@@ -116,12 +116,15 @@ def read_plan(path: str | Path, moved: Collection[int] = ()) -> PlanInputs:
 def parse_headend_loads(
     data: Any, source: str = "<memory>", limits: Mapping[str, int] | None = None
 ) -> tuple[HeadendLoad, ...]:
-    """Headend counters from ``[{"name", "active", "limit"}]``, ``{"headends": [...]}`` or
-    ``{name: {"active", "limit"}}``. ``limit`` may also be called ``capacity`` or
-    ``session_limit``; when absent, ``limits`` (from the plan) supplies it.
+    """Headend counters from ``[{"name", "active", "limit"}]``, ``{"headends": [...]}``,
+    ``{name: {"active", "limit"}}`` or the lab's ``{"members": {name: {...}}}``. ``limit`` may
+    also be called ``capacity``, ``session_limit`` or ``licensed_peers`` (0 = not set); when
+    absent, ``limits`` (from the plan) supplies it.
     """
     if isinstance(data, dict) and "headends" in data:
         data = data["headends"]
+    elif isinstance(data, dict) and "members" in data:  # the lab's asa.sessions
+        data = data["members"]
     entries: list[tuple[str, Any]]
     if isinstance(data, dict):
         entries = [(str(k), v) for k, v in data.items()]
@@ -139,8 +142,13 @@ def parse_headend_loads(
         if not isinstance(raw, dict):
             raise InputFileError(f"{where}: entry must be an object")
         active = _non_negative_int(raw.get("active"), f"{where} 'active'")
+        # a configured limit of 0 means "none configured": the licence applies
         raw_limit = next(
-            (raw[k] for k in ("limit", "capacity", "session_limit") if raw.get(k) is not None),
+            (
+                raw[k]
+                for k in ("limit", "capacity", "session_limit", "licensed_peers")
+                if raw.get(k) not in (None, 0)
+            ),
             (limits or {}).get(name),
         )
         if raw_limit is None:

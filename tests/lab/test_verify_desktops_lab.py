@@ -1,6 +1,10 @@
 """On the Windows lab: a converged desktop is green; break a service or the VPN profile -> red
-with that reason, through `homeshift verify` (testinfra winrm://, JUnit, results.json) and
-`homeshift board`."""
+with that reason, through playbooks/verify.yml -> `homeshift verify` (testinfra winrm://, JUnit,
+results.json) -> `homeshift board`.
+
+Four desktops: 0, 1 and 3 converged, 2 never; then 0 loses its VPN agent service and 1 gets a
+changed VPN profile. ONE verification run (the playbook) covers every case.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +20,11 @@ from typing import Any
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from homeshift.cli import app
 from homeshift.lab.runtime import LabHandle, start_lab, stop_lab
 from homeshift.lab.spec import LabSpec
-from homeshift.verify.windows import powershell_command
 from homeshift.windows.profile import VpnProfile, profile_path, render_profile
 from homeshift.windows.provision import provision
 from homeshift.windows.resources import Document, File, RegistryValue
@@ -29,7 +34,6 @@ from homeshift.windows.vpn_client import as_task_data, vpn_client_resources
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 REPO = Path(__file__).parents[2]
-HOMESHIFT = Path(sys.executable).with_name("homeshift")
 VERSION = "5.1.4.74"
 WINLOGON = "HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon"
 ROSTER = """\
@@ -83,7 +87,7 @@ def desired_resources() -> list[dict[str, Any]]:
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     lab_dir = tmp_path_factory.mktemp("verify-lab")
     spec = LabSpec(
-        components={"windows": {"desktops": 3, "https": False, "address_offset": address_offset()}},
+        components={"windows": {"desktops": 4, "https": False, "address_offset": address_offset()}},
         seed=5,
     )
     handle = start_lab(lab_dir, spec)
@@ -93,7 +97,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         expect = lab_dir / "expect.yml"
         expect.write_text(yaml.safe_dump({"desktop": {"resources": resources}}))
         document = Document(tuple(_resources(resources)), gather_facts=False)
-        for name, host_vars in list(group["hosts"].items())[:2]:  # the third stays unconverged
+        # desktops 0, 1 and 3 are converged; 2 never is
+        for index, (name, host_vars) in enumerate(group["hosts"].items()):
+            if index == 2:
+                continue
             settings = WinRMSettings.from_host_vars({**group["vars"], **host_vars}, name)
             outcome = provision(name, PyWinRMTransport(settings), document)
             assert not outcome.failed, outcome.msg
@@ -108,95 +115,53 @@ def _resources(items: list[dict[str, Any]]) -> list[Any]:
     return list(resources_from_list(items))
 
 
-def verify(
-    lab: Lab, out: Path, *extra: str
-) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
-    results = out / "results.json"
-    done = subprocess.run(
+def play(lab: Lab, out: Path, max_red: int, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    env.update({"ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "NO_COLOR": "1"})
+    return subprocess.run(
         [
-            str(HOMESHIFT),
-            "verify",
+            str(Path(sys.executable).with_name("ansible-playbook")),
             "-i",
             str(lab.handle.inventory),
-            "--expect",
-            str(lab.expect),
-            "--results",
-            str(results),
-            "--junit",
-            str(out / "junit.xml"),
-            "--suite",
-            "desktop",
+            str(REPO / "playbooks/verify.yml"),
+            "-e",
+            f"homeshift_verify_expect={lab.expect}",
+            "-e",
+            f"homeshift_verify_out={out}",
+            "-e",
+            f"homeshift_max_red={max_red}",
+            "-e",
+            "homeshift_verify_limit=desktops",
             *extra,
         ],
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=300,
         check=False,
-        cwd=out,
+        cwd=REPO,
+        env=env,
     )
-    data = json.loads(results.read_text()) if results.exists() else {}
-    return done, data
 
 
-def test_converged_desktops_pass_and_the_unconverged_one_fails(lab: Lab, tmp_path: Path) -> None:
-    done, data = verify(lab, tmp_path)
-    d0, d1, d2 = lab.names
-    assert done.returncode == 1, done.stdout + done.stderr  # d2 was never converged
-    hosts = data["hosts"]
-    assert hosts[d0] == {"kind": "desktop", "ok": True, "failures": []}
-    assert hosts[d1]["ok"] is True
-    assert hosts[d2]["ok"] is False
-    assert any("is not installed (expected 5.1.4.74)" in f for f in hosts[d2]["failures"])
-    assert lab.vars["ansible_password"] not in done.stdout + done.stderr
-    assert lab.vars["ansible_password"] not in (tmp_path / "junit.xml").read_text()
-    junit_root = ET.parse(tmp_path / "junit.xml").getroot()  # noqa: S314 (written by this test)
-    suite = junit_root.find("testsuite")
-    assert suite is not None and int(suite.get("tests", 0)) == 12  # 4 areas x 3 desktops
-    assert int(suite.get("failures", 0)) >= 1
+@dataclass
+class Run:
+    strict: subprocess.CompletedProcess[str]
+    out: Path
+    hosts: dict[str, Any]
 
 
-def test_stopped_service_and_changed_profile_turn_desktops_red(lab: Lab, tmp_path: Path) -> None:
-    d0, d1, d2 = lab.names
+@pytest.fixture(scope="module")
+def run(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    """Break two desktops, run the playbook once (max_red 0), restore the desktops."""
+    d0, d1 = lab.names[:2]
     profile = next(r for r in lab.resources if r["id"] == "vpn-profile")
     lab.mutate(d0, "stop_service", name="csc_vpnagent")
     lab.mutate(d1, "set_file", path=profile["path"], content="<AnyConnectProfile/>\n")
+    out = tmp_path_factory.mktemp("verify-out")
     try:
-        done, data = verify(lab, tmp_path, "--limit", f"{d0},{d1}")
-        assert done.returncode == 1
-        assert data["hosts"][d0]["failures"] == [
-            "service csc_vpnagent is Stopped (expected Running)"
-        ]
-        (reason,) = data["hosts"][d1]["failures"]
-        assert reason.startswith(f"VPN profile {profile['path']} changed: line 1 is ")
-        junit = (tmp_path / "junit.xml").read_text()
-        assert "service csc_vpnagent is Stopped (expected Running)" in junit
-
-        roster = tmp_path / "roster.csv"
-        roster.write_text(ROSTER.format(d0=d0, d1=d1, d2=d2))
-        board = subprocess.run(
-            [
-                str(HOMESHIFT),
-                "board",
-                "--roster",
-                str(roster),
-                "--verification",
-                str(tmp_path / "results.json"),
-                "--json",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert board.returncode == 0, board.stderr
-        agents = {a["employee_id"]: a for a in json.loads(board.stdout)["agents"]}
-        assert agents["E1"]["light"] == "red"
-        assert (
-            f"desktop {d0}: service csc_vpnagent is Stopped (expected Running)"
-            in agents["E1"]["reasons"]
-        )
-        assert agents["E2"]["light"] == "red"
-        assert agents["E3"]["light"] == "yellow"  # limited out: not verified in this run
+        strict = play(lab, out, 0)
+        hosts = json.loads((out / "results.json").read_text())["hosts"]
+        yield Run(strict, out, hosts)
     finally:
         lab.mutate(d0, "start_service", name="csc_vpnagent")
         lab.mutate(
@@ -207,17 +172,75 @@ def test_stopped_service_and_changed_profile_turn_desktops_red(lab: Lab, tmp_pat
         )
 
 
+def test_converged_desktop_is_green_broken_ones_are_red_with_the_reason(lab: Lab, run: Run) -> None:
+    d0, d1, d2, d3 = lab.names
+    profile = next(r for r in lab.resources if r["id"] == "vpn-profile")
+    assert run.hosts[d3] == {"kind": "desktop", "ok": True, "failures": []}
+    assert run.hosts[d0]["failures"] == ["service csc_vpnagent is Stopped (expected Running)"]
+    (reason,) = run.hosts[d1]["failures"]
+    assert reason.startswith(f"VPN profile {profile['path']} changed: line 1 is ")
+    assert any("is not installed (expected 5.1.4.74)" in f for f in run.hosts[d2]["failures"])
+
+    roster = run.out / "roster.csv"
+    roster.write_text(ROSTER.format(d0=d0, d1=d1, d2=d3))
+    board = CliRunner().invoke(
+        app,
+        [
+            "board",
+            "--roster",
+            str(roster),
+            "--verification",
+            str(run.out / "results.json"),
+            "--json",
+        ],
+    )
+    assert board.exit_code == 0, board.output
+    agents = {a["employee_id"]: a for a in json.loads(board.stdout)["agents"]}
+    assert agents["E1"]["light"] == "red"
+    assert (
+        f"desktop {d0}: service csc_vpnagent is Stopped (expected Running)"
+        in agents["E1"]["reasons"]
+    )
+    assert agents["E2"]["light"] == "red"
+    assert agents["E3"]["reasons"] == ["not in any wave of the plan"]  # desktop green; no plan
+
+
+def test_junit_names_the_failures_and_no_secret_leaks(lab: Lab, run: Run) -> None:
+    junit = (run.out / "junit.xml").read_text()
+    root = ET.fromstring(junit)  # noqa: S314 (written by this test run)
+    suite = root.find("testsuite")
+    assert suite is not None and int(suite.get("tests", 0)) == 16  # 4 areas x 4 desktops
+    assert int(suite.get("failures", 0)) == 6  # d0 service, d1 file, d2 all four areas
+    assert "service csc_vpnagent is Stopped (expected Running)" in junit
+    for text in (
+        junit,
+        run.strict.stdout,
+        run.strict.stderr,
+        (run.out / "results.json").read_text(),
+    ):
+        assert lab.vars["ansible_password"] not in text
+
+
+@pytest.mark.playbook
+def test_verify_playbook_fails_when_red_exceeds_the_threshold(lab: Lab, run: Run) -> None:
+    d0, d1, d2, _ = lab.names
+    assert run.strict.returncode != 0, run.strict.stdout
+    assert f"3 red (more than 0); failed hosts: {d0}, {d1}, {d2}" in run.strict.stdout
+    lenient = play(lab, run.out, 3, "-e", "homeshift_verify_run=false")  # gate on the results
+    assert lenient.returncode == 0, lenient.stdout + lenient.stderr
+    assert "3 red (at most 3)" in lenient.stdout
+
+
 def test_all_probes_of_a_desktop_travel_in_one_winrm_command(lab: Lab) -> None:
     import testinfra
 
     from homeshift.verify.desktop import check_desktop, load_expectations
     from homeshift.verify.inventory import load_targets
 
-    name = lab.names[0]
+    name = lab.names[3]
     (target,) = load_targets(lab.handle.inventory, limit=name)
     before = lab.handle.call("windows.stats", host=name)["commands"]
     findings = check_desktop(testinfra.get_host(target.spec), load_expectations(lab.expect))
     after = lab.handle.call("windows.stats", host=name)["commands"]
     assert findings == []
     assert after - before == 1
-    assert powershell_command("x").startswith("powershell.exe -NoProfile")
