@@ -178,3 +178,18 @@ def test_default_group_policy_is_built_in(tmp_path: Path) -> None:
     assert "group-policy DfltGrpPolicy internal" not in running
     missing = configure(device, ["group-policy OTHER attributes"])
     assert "ERROR: group-policy OTHER does not exist" in missing[-1]
+
+
+def test_copy_running_startup_asks_for_both_names(tmp_path: Path) -> None:
+    device = make_headend(tmp_path, 0)
+    cli = CliSession(device, None)
+    cli.stack[0].mode = "priv"
+    assert cli.feed("copy running-config startup-config").endswith(
+        "Source filename [running-config]? "
+    )
+    assert cli.feed("").endswith("Destination filename [startup-config]? ")
+    out = cli.feed("")
+    assert "[OK]" in out and out.endswith("asa-01# ")
+    assert device.startup_path.exists()
+    cli.feed("copy running-config startup-config")
+    assert "%Error opening nowhere" in cli.feed("nowhere")

@@ -143,7 +143,10 @@ class CliSession:
         if self.pending is not None:
             answer, self.pending = self.pending, None
             self.echo = True
-            answer(line)
+            try:
+                answer(line)
+            except CliError as exc:
+                self.write(str(exc).rstrip("\n") + "\n")
         else:
             self.execute(line, prompt_before)
         text = "".join(self.output)

@@ -151,6 +151,22 @@ def do_write_memory(cli: CliSession, *_: str) -> None:
     cli.write(f"Cryptochecksum: {checksum} \n\n{size} bytes copied in {elapsed:.3f} secs\n[OK]\n")
 
 
+def do_copy_running_startup(cli: CliSession) -> None:
+    """``copy running-config startup-config`` confirms both names first (RETURN accepts)."""
+
+    def destination(answer: str) -> None:
+        if answer.strip() not in ("", "startup-config"):
+            raise CliError(f"%Error opening {answer.strip()} (No such file or directory)")
+        do_write_memory(cli)
+
+    def source(answer: str) -> None:
+        if answer.strip() not in ("", "running-config"):
+            raise CliError(f"%Error opening {answer.strip()} (No such file or directory)")
+        cli.ask("Destination filename [startup-config]? ", destination)
+
+    cli.ask("Source filename [running-config]? ", source)
+
+
 def do_write_terminal(cli: CliSession) -> None:
     cli.write(_running(cli, None, None))
 
@@ -266,7 +282,7 @@ SHOW_PRIVILEGED = [
     cmd("write memory", do_write_memory),
     cmd("write", do_write_memory),
     cmd("write terminal", do_write_terminal),
-    cmd("copy running-config startup-config", do_write_memory),
+    cmd("copy running-config startup-config", do_copy_running_startup),
     cmd("terminal pager {}", do_terminal_pager),
     cmd("terminal pager lines {}", do_terminal_pager),
     cmd("no terminal pager", do_no_terminal_pager),
