@@ -30,8 +30,9 @@ import yaml
 from homeshift.lab.runtime import start_lab, stop_lab
 from homeshift.lab.spec import LabSpec
 
-#: away from the test suites' ranges (20,000+ Windows/desktops, 40,000 desktop bench, 60,000 verify)
-ADDRESS_OFFSET = 100_000
+#: away from the test suites' ranges (20,000+ provisioning, 40,000 desktop bench, 60,000 verify,
+#: 80,000+ Windows lab tests); 2,000-18,000 for 16,000 desktops
+ADDRESS_OFFSET = 2_000
 
 
 def rss_mib(pid: int) -> float:

@@ -19,9 +19,13 @@ pytestmark = pytest.mark.lab
 ANSIBLE = Path(sys.executable).with_name("ansible")
 
 
-def _ansible(lab: WindowsLab, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _ansible(
+    lab: WindowsLab, cwd: Path, *args: str, collections: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
     env.update({"ANSIBLE_CONFIG": "", "ANSIBLE_STDOUT_CALLBACK": "default", "NO_COLOR": "1"})
+    if collections is not None:
+        env["ANSIBLE_COLLECTIONS_PATH"] = str(collections)
     return subprocess.run(
         [str(ANSIBLE), "desktops", "-i", str(lab.handle.inventory), *args],
         capture_output=True,
@@ -139,3 +143,39 @@ def test_ansible_raw_over_https_with_the_lab_ca(windows_lab: WindowsLab, tmp_pat
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{windows_lab.name(3)} | CHANGED | rc=0" in done.stdout
+
+
+WIN_PING_STUB = """#!powershell
+#AnsibleRequires -CSharpUtil Ansible.Basic
+$spec = @{ options = @{ data = @{ type = "str"; default = "pong" } }; supports_check_mode = $true }
+$module = [Ansible.Basic.AnsibleModule]::Create($args, $spec)
+$module.Result.ping = $module.Params.data
+$module.ExitJson()
+"""
+
+
+def test_ansible_win_ping_through_the_real_module_bootstrap(
+    windows_lab: WindowsLab, tmp_path: Path
+) -> None:
+    """ansible-core packs win_ping into its exec_wrapper manifest; the lab answers the module.
+
+    ansible.windows is not installed in the venv, so a stub collection provides the module file
+    ansible-core needs to build the payload (the lab never runs PowerShell anyway).
+    """
+    collection = tmp_path / "collections" / "ansible_collections" / "ansible" / "windows"
+    (collection / "plugins" / "modules").mkdir(parents=True)
+    (collection / "meta").mkdir()
+    (collection / "meta" / "runtime.yml").write_text('requires_ansible: ">=2.16"\n')
+    (collection / "plugins" / "modules" / "win_ping.ps1").write_text(WIN_PING_STUB)
+    done = _ansible(
+        windows_lab,
+        tmp_path,
+        "-m",
+        "ansible.windows.win_ping",
+        "--limit",
+        windows_lab.name(1),
+        collections=tmp_path / "collections",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{windows_lab.name(1)} | SUCCESS" in done.stdout
+    assert '"ping": "pong"' in done.stdout
