@@ -78,15 +78,22 @@ def test_example_hosts_vars_and_groups(example_list: dict[str, object]) -> None:
     assert len(example_list["unscheduled"]["hosts"]) == len(unscheduled)  # type: ignore[index]
 
 
-def test_graph_works_without_a_plan(tmp_path: Path) -> None:
+def test_graph_without_a_plan_combined_with_a_connection_inventory(tmp_path: Path) -> None:
     shutil.copy(FIXTURES / "valid.csv", tmp_path / "r.csv")
     config = tmp_path / "site.roster.yml"
     config.write_text("plugin: homeshift.core.roster\nroster: r.csv\n")
-    proc = ansible_inventory("-i", str(config), "--graph")
+    # the other inventory knows how to reach the desktop; combining them is how they meet
+    connection = tmp_path / "desktops.yml"
+    connection.write_text("all:\n  hosts:\n    BER-D002:\n      ansible_host: 127.0.0.9\n")
+    proc = ansible_inventory("-i", str(config), "-i", str(connection), "--graph", "--vars")
     assert proc.returncode == 0, proc.stderr
     assert "@unscheduled:" in proc.stdout
-    assert "BER-D002" in proc.stdout and "@office_lej_1:" in proc.stdout
+    assert "@office_lej_1:" in proc.stdout
     assert "@wave_" not in proc.stdout
+    host_block = proc.stdout.split("BER-D002", 1)[1].split("--BER-D003", 1)[0]
+    assert "{ansible_host = 127.0.0.9}" in host_block
+    assert "{homeshift_agent = E002}" in host_block
+    assert "{homeshift_wave = None}" in host_block
 
 
 def test_invalid_roster_fails_with_every_problem(tmp_path: Path) -> None:
