@@ -98,3 +98,13 @@ def test_replan_invariants(sizes: list[tuple[int, int]], moved: int, free: int) 
         first = remaining[0].number
         assert [w.number for w in decision.waves] == list(range(first, first + len(decision.waves)))
     assert replan_remaining(plan, moved_numbers, MeasuredCapacity(free)) == decision
+
+
+def test_adapter_fits_the_migration_loop_seam() -> None:
+    from homeshift.migration.decide import Replanner
+    from homeshift.migration.engine import WaveTask
+
+    replanner: Replanner = replan_running
+    tasks = [WaveTask(2, (("T2", ("a", "b")),), 2), WaveTask(3, (("T3", ("c",)),), 1)]
+    assert replanner(tasks, 3)[0] == (("T2", "T3"),)
+    assert replanner(tasks, 2)[0] is None
