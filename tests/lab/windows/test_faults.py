@@ -109,6 +109,8 @@ def test_disk_full_fails_installs_and_file_writes(fault_lab: WindowsLab, faulty:
     assert "Out of disk space" in installer["log_excerpt"]
     assert profile["error"] == "There is not enough space on the disk."
     assert (disk["compliant"], disk["observed"]) == (False, 0.0)
+    fault_lab.call("clear_faults", host=fault_lab.name(6))
+    assert fault_lab.call("desktop", host=fault_lab.name(6))["volumes"]["C:"]["free_gb"] > 0
 
 
 def test_reboot_midway_drops_the_run_and_comes_back(fault_lab: WindowsLab, faulty: Any) -> None:

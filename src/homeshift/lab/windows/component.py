@@ -502,13 +502,20 @@ class WindowsLabComponent:
         if fault == "unreachable":
             await self._close(index)
         if fault == "disk_full":
-            self.desktops[index].edit().volumes["C:"].free_gb = 0.0
+            volume = self.desktops[index].edit().volumes["C:"]
+            if faults.free_gb_before_full is None:
+                faults.free_gb_before_full = volume.free_gb
+            volume.free_gb = 0.0
         return {"host": self.desktops[index].hostname, "faults": faults.active()}
 
     async def op_clear_faults(self, host: str | None = None) -> dict[str, Any]:
         indexes = list(self.faults) if host is None else [self.index_of(host)]
         for index in indexes:
-            self.faults.pop(index, None)
+            faults = self.faults.pop(index, None)
+            if faults is not None and faults.free_gb_before_full is not None:
+                volume = self.desktops[index].edit().volumes["C:"]
+                if volume.free_gb == 0.0:
+                    volume.free_gb = faults.free_gb_before_full
             if index not in self._reopen:
                 await self._open(index)
         return {"cleared": [self.desktops[i].hostname for i in indexes], "known": list(FAULTS)}

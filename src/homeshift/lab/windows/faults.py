@@ -45,6 +45,7 @@ class DesktopFaults:
     msi_overrides: list[MsiOverride] = field(default_factory=list)
     reboot_midway_s: float | None = None
     disk_full: bool = False
+    free_gb_before_full: float | None = None  # restored when the fault is cleared
 
     def active(self) -> dict[str, Any]:
         data = {k: v for k, v in asdict(self).items() if v not in (False, 0, 0.0, None, [])}
