@@ -7,7 +7,7 @@ reason). Nothing downstream ever sees a half-valid roster.
 CSV format (header row required, column order free, UTF-8, ``,`` separated)::
 
     employee_id,name,team,team_lead_email,site,operating_office,desktop,shift,consent_date
-    E000001,Anna Becker,BER-T001,lead.ber-t001@example.com,Berlin,BER-1,BER-D000001,06:00-14:30,2026-11-20
+    E000001,Anna Becker,BER-T001,lead@example.com,Berlin,BER-1,BER-D000001,06:00-14:30,2026-11-20
 
 * ``employee_id``   unique, letters/digits/``-``/``_``, at most 32 characters
 * ``name``          display name (kept only because teams are told by name)
@@ -157,7 +157,9 @@ class Roster:
         return {team: tuple(members) for team, members in grouped.items()}
 
 
-def parse_agent_row(row: dict[str, str | None], line: int) -> tuple[Agent | None, list[RosterProblem]]:
+def parse_agent_row(
+    row: dict[str, str | None], line: int
+) -> tuple[Agent | None, list[RosterProblem]]:
     """Validate one CSV row; returns the agent or the problems found in it."""
     problems: list[RosterProblem] = []
 
@@ -256,7 +258,8 @@ def parse_roster(lines: Iterable[str], source: str = "<memory>") -> Roster:
                 RosterProblem(
                     line,
                     "desktop",
-                    f"{agent.desktop} is already used in row {first_line_of_desktop[agent.desktop]}",
+                    f"{agent.desktop} is already used in row "
+                    f"{first_line_of_desktop[agent.desktop]}",
                 )
             )
             continue
