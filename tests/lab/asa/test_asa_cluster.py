@@ -127,7 +127,9 @@ def test_saved_config_loads_back_identically(tmp_path: Path) -> None:
 def test_load_reports_bad_lines_by_number(tmp_path: Path) -> None:
     device = make_headend(tmp_path, 0)
     errors = load_config_text(device, "hostname x\nfrobnicate now\n")
-    assert len(errors) == 1 and errors[0].startswith("line 2: 'frobnicate now'")
+    assert len(errors) == 1 and errors[0].startswith("line 2 (frobnicate now ...): ")
+    secret_line = load_config_text(device, "username bob password Sekr1t-Pw bogus-word\n")
+    assert secret_line and "Sekr1t-Pw" not in secret_line[0]
 
 
 @pytest.mark.parametrize(

@@ -61,12 +61,17 @@ class AsaLabComponent:
         headends = int(opts.get("headends", 2))
         spares = int(opts.get("spares", 0))
         total = headends + spares
+        port = int(opts.get("port", 22))
+        offset = int(opts.get("address_offset", 0))
+        if headends < 0 or spares < 0 or offset < 0 or not 1 <= port <= 65535:
+            raise ValueError(
+                f"asa options: headends/spares/address_offset must be >= 0 and port 1-65535, "
+                f"got {headends}/{spares}/{offset}/{port}"
+            )
         if total > MAX_HEADENDS:
             raise ValueError(f"at most {MAX_HEADENDS} ASA headends per lab, asked for {total}")
         overrides = dict(opts.get("overrides") or {})
         transcripts = functools.lru_cache(maxsize=None)(load_transcripts)
-        port = int(opts.get("port", 22))
-        offset = int(opts.get("address_offset", 0))
         width = max(2, len(str(total)))
         lab_dir = ctx.lab_dir.resolve()
         for i in range(total):

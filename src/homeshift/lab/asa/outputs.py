@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from homeshift.lab.asa.device import Headend
 
 RULE = "-" * 75
+#: ``show curpriv`` mode strings; only P_PRIV is confirmed [P_UNPR, P_CONF unverified]
+CURPRIV_MODES = {"user": "P_UNPR", "priv": "P_PRIV", "config": "P_CONF"}
+#: ``show vpn load-balancing`` role words (genieparser sample); 9.x images may say
+#: Director/Member [unverified]
+LB_ROLE_NAMES = ("Master", "Backup")
 ENCRYPTION = "AnyConnect-Parent: (1)none  SSL-Tunnel: (1)AES-GCM-256  DTLS-Tunnel: (1)AES-GCM-256"
 HASHING = "AnyConnect-Parent: (1)none  SSL-Tunnel: (1)SHA384  DTLS-Tunnel: (1)SHA384"
 
@@ -102,7 +107,7 @@ Configuration last modified by enable_15 at {asa_time(device.booted_at)}
 def show_curpriv(username: str, mode: str) -> str:
     """Mode strings other than P_PRIV are unverified (asa-cli.md §2.5)."""
     level = 1 if mode == "user" else 15
-    mode_string = {"user": "P_UNPR", "priv": "P_PRIV"}.get(mode, "P_CONF")
+    mode_string = CURPRIV_MODES.get(mode, CURPRIV_MODES["config"])
     return (
         f"Username : {username}\n"
         f"Current privilege level : {level}\n"
@@ -216,7 +221,10 @@ def show_vpn_load_balancing(device: Headend, cluster: Cluster | None) -> str:
         return "ERROR: VPN load-balancing is not configured\n"
     director, members = cluster.cluster_of(device)
     status = "Enabled" if lb.participate and device in members else "Disabled"
-    role = "Master" if director is device else ("Backup" if device in members else "Unknown")
+    director_name, member_name = LB_ROLE_NAMES
+    role = (
+        director_name if director is device else (member_name if device in members else "Unknown")
+    )
     encryption = "Enabled" if lb.encryption else "Disabled"
     peers = len(members)
     rule = "-" * 74
@@ -233,7 +241,7 @@ def show_vpn_load_balancing(device: Headend, cluster: Cluster | None) -> str:
     ]
     for member in members:
         mark = "*" if member is device else ""
-        member_role = "Master" if member is director else "Backup"
+        member_role = director_name if member is director else member_name
         out.append(
             f"{member_role:<7} {member.config.load_balancing.effective_priority:3d}  "
             f"{'ASA-V' + member.model[4:] if member.model.startswith('ASAv') else member.model:<17}"

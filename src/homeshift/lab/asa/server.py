@@ -160,7 +160,9 @@ class AsaShellSession(asyncssh.SSHServerSession[str]):
                 self.chan.exit(0)
                 return
             except Exception:  # an emulator bug must not kill the lab
-                log.exception("%s: command failed: %r", self.device.name, line[:80])
+                # only the first word: the line may carry a secret (username/cluster key)
+                first = line.split()[0] if line.split() else ""
+                log.exception("%s: command %r... failed", self.device.name, first)
                 reply = "ERROR: % Internal emulator error\n" + self.cli.prompt()
             self._send(reply)
             self.chan.set_echo(self.cli.echo)

@@ -274,5 +274,7 @@ def load_config_text(device: Headend, text: str) -> list[str]:
         session.output = []
         session.execute(line)
         if any("ERROR" in chunk for chunk in session.output):
-            errors.append(f"line {number}: {line.strip()!r}: {''.join(session.output).strip()}")
+            # name the line by number and keyword only: the rest may be a secret
+            keyword = " ".join(line.split()[:2])
+            errors.append(f"line {number} ({keyword} ...): {''.join(session.output).strip()}")
     return errors

@@ -96,18 +96,19 @@ def do_username(cli: CliSession, name: str, rest: str) -> None:
         raise BadWord(2)
     secret = words[1]
     tail = words[2:]
-    stored = (
-        secret
-        if tail[:1] and tail[0] in ("pbkdf2", "encrypted")
-        else hash_password(secret, cli.device.salt)
-    )
+    hashed = bool(tail) and tail[0] in ("pbkdf2", "encrypted")
+    stored = secret if hashed else hash_password(secret, cli.device.salt)
+    rest_at = 1 if hashed else 0
     privilege = 2
-    if "privilege" in tail:
-        at = tail.index("privilege")
+    if tail[rest_at:]:
+        if keyword(tail[rest_at], ("privilege",)) != "privilege":
+            raise BadWord(4 + rest_at)
         try:
-            privilege = int(tail[at + 1])
+            privilege = int(tail[rest_at + 1])
         except (IndexError, ValueError):
-            raise BadWord(4 + at) from None
+            raise BadWord(5 + rest_at) from None
+        if not 0 <= privilege <= 15 or len(tail) > rest_at + 2:
+            raise BadWord(5 + rest_at)
     cli.device.config.users[name] = User(name, stored, privilege)
 
 
