@@ -1,8 +1,10 @@
 """A testinfra backend for ASA headends over netmiko: ``--hosts=asa://admin@127.1.0.1:22``.
 
 ``host.run("show vpn-sessiondb summary")`` returns the CLI output as stdout; rc is 1 when the
-ASA answers with an ``ERROR:`` marker (a show command has no exit code of its own). One SSH
-session per backend is opened on first use and reused for every command.
+ASA answers with an error marker (``ERROR:``, ``% Invalid``...; a show command has no exit code
+of its own). Commands go through the project's netmiko seam
+(:class:`homeshift.asa.transport.NetmikoAsaCli`): one SSH session per backend, opened on first
+use, secrets masked in any error text.
 
 Credentials: the hostspec's password (``asa://user:password@host:port``), else the environment
 (``HOMESHIFT_ASA_USER``, ``HOMESHIFT_ASA_PASSWORD``); the enable secret from
@@ -14,7 +16,6 @@ Secrets never appear in results, test ids or logs: the test id is ``asa://HOST``
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
 from testinfra.backend import base
@@ -24,8 +25,6 @@ NAME = "asa"
 ENABLE_SECRETS: dict[str, str] = {}
 #: host name (or ``host:port``) -> inventory hostname, for test ids and results
 INVENTORY_NAMES: dict[str, str] = {}
-
-_ERROR = re.compile(r"^\s*ERROR:", re.MULTILINE)
 
 
 class AsaConnectionError(RuntimeError):
@@ -54,52 +53,47 @@ class AsaNetmikoBackend(base.BaseBackend):  # type: ignore[misc]
     def get_encoding(self) -> str:
         return "utf-8"
 
-    def _connect(self) -> Any:
+    def _cli(self) -> Any:
+        """The project's one netmiko seam (:class:`homeshift.asa.transport.NetmikoAsaCli`)."""
         if self._connection is not None:
             return self._connection
-        from netmiko import ConnectHandler
-        from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
+        from homeshift.asa.transport import AsaConnection, NetmikoAsaCli
 
-        username = self.host.user or os.environ.get("HOMESHIFT_ASA_USER", "admin")
-        password = self.host.password or os.environ.get("HOMESHIFT_ASA_PASSWORD", "")
         secret = (
             ENABLE_SECRETS.get(self.key)
             or ENABLE_SECRETS.get(self.host.name)
-            or os.environ.get("HOMESHIFT_ASA_SECRET", "")
+            or os.environ.get("HOMESHIFT_ASA_SECRET")
+            or None
         )
-        try:
-            self._connection = ConnectHandler(
-                device_type="cisco_asa",
+        self._connection = NetmikoAsaCli(
+            AsaConnection(
                 host=self.host.name,
                 port=self.port,
-                username=username,
-                password=password,
+                username=self.host.user or os.environ.get("HOMESHIFT_ASA_USER", "admin"),
+                password=self.host.password or os.environ.get("HOMESHIFT_ASA_PASSWORD", ""),
                 secret=secret,
-                conn_timeout=15,
-                # verification must not change the device: netmiko would otherwise configure
-                # "terminal width 511" on every login (asa-cli.md §1.3)
-                allow_auto_change=False,
+                conn_timeout=15.0,
+                read_timeout=self.read_timeout,
             )
-        except (NetmikoAuthenticationException, NetmikoTimeoutException, OSError) as exc:
-            # the netmiko message carries host and reason, never the password
-            raise AsaConnectionError(
-                f"headend {self.get_hostname()}: {type(exc).__name__}: {exc}"
-            ) from None
+        )
         return self._connection
 
     def run(self, command: str, *args: str, **kwargs: Any) -> base.CommandResult:
+        from homeshift.asa.transport import ERROR_RE, TransportError
+
         command = self.quote(command, *args)
-        connection = self._connect()
-        output = str(
-            connection.send_command(command, read_timeout=self.read_timeout, strip_prompt=True)
-        )
-        rc = 1 if _ERROR.search(output) else 0
+        try:
+            output = str(self._cli().show(command))
+        except TransportError as exc:  # already redacted by the transport
+            self._connection = None
+            raise AsaConnectionError(f"headend {self.get_hostname()}: {exc}") from None
+        rc = 1 if ERROR_RE.search(output) else 0
         return self.result(rc, self.encode(command), output.encode("utf-8"), b"")
 
     def close(self) -> None:
         if self._connection is not None:
             try:
-                self._connection.disconnect()
+                self._connection.close()
             finally:
                 self._connection = None
 
