@@ -220,3 +220,24 @@ def test_pager_holds_long_output_until_a_key(asa_lab: AsaLab) -> None:
         assert "<--- More --->" not in shell.read_until(": end")
     finally:
         shell.close()
+
+
+def test_running_config_op_masks_secrets(asa_lab: AsaLab) -> None:
+    text = call(asa_lab.lab_dir, "asa.running_config", host="asa-01")
+    host = asa_lab.host("asa-01")
+    assert "hostname asa-01" in text and "enable password ***** pbkdf2" in text
+    assert host["ansible_password"] not in text and host["ansible_become_password"] not in text
+
+
+def test_bad_lab_options_fail_the_start_with_a_reason(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from asa_lab_support import start_asa_lab
+
+    from homeshift.lab.control import LabControlError
+
+    lab_dir = tmp_path_factory.mktemp("asa-bad")
+    with pytest.raises(LabControlError, match="unknown ASA model 'ASA9999'"):
+        start_asa_lab(lab_dir, headends=1, model="ASA9999")
+    with pytest.raises(LabControlError, match=r"overrides name unknown headends: \['asa-07'\]"):
+        start_asa_lab(lab_dir, headends=1, overrides={"asa-07": {"licensed_peers": 5}})
