@@ -141,3 +141,13 @@ def test_winrm_wrong_path_is_404(windows_lab: WindowsLab) -> None:
 
 def test_protocol_class_is_real_pywinrm() -> None:
     assert winrm.Session.__module__ == "winrm"
+
+
+def test_cmd_exe_refuses_command_lines_over_8191_characters(windows_lab: WindowsLab) -> None:
+    session = windows_lab.session(0)
+    long_script = "\n".join(["hostname"] * 500)  # ~4,500 characters -> ~12,000 encoded
+    result = session.run_ps(long_script)
+    assert result.status_code == 1
+    assert result.std_err == b"The command line is too long.\r\n"
+    short = session.run_ps("\n".join(["hostname"] * 100))
+    assert short.status_code == 0

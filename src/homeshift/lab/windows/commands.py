@@ -51,7 +51,7 @@ class Outcome:
 class Invocation:
     """A parsed command line: what runs, and whether it reads stdin to the end first."""
 
-    kind: str  # "cmd" | "powershell" | "agent" | "ansible" | "ps_stdin"
+    kind: str  # "cmd" | "powershell" | "agent" | "ansible" | "ps_stdin" | "too_long"
     text: str
     encoded: bool = False
 
@@ -502,10 +502,6 @@ def _member(value: Any, path: str) -> Any:
     return current
 
 
-def _objects(values: list[Any]) -> list[Any]:
-    return values
-
-
 def source(session: Session, stage: str) -> list[Any]:
     state = session.view()
     word, _, rest = stage.strip().partition(" ")
@@ -649,10 +645,6 @@ def get_service(session: Session, params: dict[str, str | bool]) -> list[Any]:
     ]
 
 
-def _reg_json(value: RegValue) -> Any:
-    return value.data
-
-
 def item_property(state: DesktopState, path: str, name: str | None) -> dict[str, Any]:
     try:
         canonical = canonical_reg_path(path)
@@ -676,7 +668,7 @@ def item_property(state: DesktopState, path: str, name: str | None) -> dict[str,
                 "System.Management.Automation.PSArgumentException,"
                 "Microsoft.PowerShell.Commands.GetItemPropertyCommand",
             )
-    obj: dict[str, Any] = {v.name: _reg_json(v) for v in values}
+    obj: dict[str, Any] = {v.name: v.data for v in values}
     parent, _, child = canonical.rpartition("\\")
     obj["PSPath"] = "Microsoft.PowerShell.Core\\Registry::" + _provider_path(canonical)
     obj["PSParentPath"] = "Microsoft.PowerShell.Core\\Registry::" + _provider_path(parent)

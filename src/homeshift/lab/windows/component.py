@@ -360,7 +360,8 @@ class WindowsLabComponent:
             line = wsman.find(req.body, "rsp:CommandLine")
             cmd = wsman._text(wsman.find(line, "rsp:Command"))
             args = wsman._text(wsman.find(line, "rsp:Arguments"))
-            command = new_command(shell, f"{cmd} {args}".strip())
+            skip_cmd = req.options.get("WINRS_SKIP_CMD_SHELL", "FALSE").upper() == "TRUE"
+            command = new_command(shell, f"{cmd} {args}".strip(), via_cmd=not skip_cmd)
             self.commands_run[index] += 1
             if not command.invocation.needs_stdin:
                 self._finish(index, desktop, shell, command)

@@ -90,6 +90,8 @@ def execute(
 ) -> Outcome:
     """Run a command whose input is complete against the desktop model."""
     inv = command.invocation
+    if inv.kind == "too_long":  # what cmd.exe answers (pywinrm #184: long run_ps scripts)
+        return Outcome(b"", b"The command line is too long.\r\n", 1)
     if inv.kind == "agent":
         return _run_agent(desktop, command, faults)
     if inv.kind == "ansible":
@@ -161,7 +163,17 @@ def _run_ansible(desktop: Desktop, command: Command) -> Outcome:
     return Outcome(json.dumps(failed).encode(), b"", 1, kind="ansible")
 
 
-def new_command(shell: Shell, command_line: str) -> Command:
-    command = Command(str(uuid.uuid4()).upper(), parse_invocation(command_line))
+#: cmd.exe refuses longer command lines; CreateProcess (WINRS_SKIP_CMD_SHELL) allows 32,767
+CMD_LINE_MAX = 8191
+CREATE_PROCESS_MAX = 32767
+
+
+def new_command(shell: Shell, command_line: str, via_cmd: bool = True) -> Command:
+    limit = CMD_LINE_MAX if via_cmd else CREATE_PROCESS_MAX
+    if len(command_line) > limit:
+        invocation = Invocation("too_long", command_line[:80])
+    else:
+        invocation = parse_invocation(command_line)
+    command = Command(str(uuid.uuid4()).upper(), invocation)
     shell.commands[command.command_id] = command
     return command
