@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
+from functools import lru_cache
 from pathlib import Path
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -59,16 +60,22 @@ class Shift:
 
     @classmethod
     def parse(cls, text: str) -> Shift:
-        match = _SHIFT.match(text.strip())
-        if not match:
-            raise ValueError(f"shift {text!r} is not HH:MM-HH:MM")
-        h1, m1, h2, m2 = (int(g) for g in match.groups())
-        if (h1, m1) == (h2, m2):
-            raise ValueError(f"shift {text!r} starts and ends at the same time")
-        return cls(time(h1, m1), time(h2, m2))
+        return _parse_shift(text.strip())
 
     def __str__(self) -> str:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+@lru_cache(maxsize=4096)
+def _parse_shift(text: str) -> Shift:
+    """Parse once per distinct text: a large roster shares a handful of Shift objects."""
+    match = _SHIFT.match(text)
+    if not match:
+        raise ValueError(f"shift {text!r} is not HH:MM-HH:MM")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if (h1, m1) == (h2, m2):
+        raise ValueError(f"shift {text!r} starts and ends at the same time")
+    return Shift(time(h1, m1), time(h2, m2))
 
 
 @dataclass(frozen=True, slots=True)

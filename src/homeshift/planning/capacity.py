@@ -150,10 +150,17 @@ def sessions_for(agents_at_peak: int, concurrency_ratio: float) -> int:
 
 def headcount_per_shift(roster: Roster) -> tuple[tuple[str, int], ...]:
     """Agents per shift text, in first-seen order (counted by shift, formatted once per shift)."""
-    counts = Counter(agent.shift for agent in roster.agents)
+    shift_by_id = {}
+    counts: Counter[int] = Counter()
+    for agent in roster.agents:
+        key = id(agent.shift)
+        if key not in counts:
+            shift_by_id[key] = agent.shift
+        counts[key] += 1
     merged: dict[str, int] = {}
-    for shift, count in counts.items():
-        merged[str(shift)] = merged.get(str(shift), 0) + count
+    for key, count in counts.items():
+        text = str(shift_by_id[key])
+        merged[text] = merged.get(text, 0) + count
     return tuple(merged.items())
 
 

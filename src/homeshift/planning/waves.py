@@ -64,11 +64,13 @@ class WavePlan:
 @dataclass(slots=True)
 class _Team:
     employee_ids: list[str]
-    shifts: list[Shift]
+    #: agents per shift, keyed by ``id(shift)``: large rosters share a few Shift objects, and an
+    #: int key avoids hashing a dataclass a million times (see ``shift_by_id``)
+    shift_counts: dict[int, int]
 
 
 def _team_members(
-    roster: Roster, excluded: Collection[str]
+    roster: Roster, excluded: Collection[str], shift_by_id: dict[int, Shift]
 ) -> tuple[dict[str, _Team], list[Unschedulable]]:
     """Movable agents per team (file order) and everyone left out with the reason."""
     movable: dict[str, _Team] = {}
@@ -82,9 +84,15 @@ def _team_members(
         else:
             members = movable.get(team)
             if members is None:
-                members = movable[team] = _Team([], [])
+                members = movable[team] = _Team([], {})
             members.employee_ids.append(agent.employee_id)
-            members.shifts.append(agent.shift)
+            key = id(agent.shift)
+            counts = members.shift_counts
+            if key in counts:
+                counts[key] += 1
+            else:
+                counts[key] = 1
+                shift_by_id[key] = agent.shift
     return movable, left_out
 
 
@@ -131,7 +139,8 @@ def plan_waves(
         budget, ratio = capacity, 1.0 if concurrency_ratio is None else concurrency_ratio
     free = budget - sessions_in_use
 
-    members, left_out = _team_members(roster, excluded)
+    shift_by_id: dict[int, Shift] = {}
+    members, left_out = _team_members(roster, excluded, shift_by_id)
     pinned_empty = sorted(t for t in pinned if t not in members)
     if pinned_empty:
         raise PlanError(f"pinned team(s) with nobody able to move: {', '.join(pinned_empty)}")
@@ -157,7 +166,7 @@ def plan_waves(
         heapq.heappush(heap, (headcount + len(members[team].employee_ids), index))
 
     result: list[Wave] = []
-    shift_counts: Counter[Shift] = Counter()
+    shift_counts: Counter[int] = Counter()
     moved_sessions = 0
     for index, teams in enumerate(assigned, start=1):
         if not teams:
@@ -166,8 +175,9 @@ def plan_waves(
         agents: list[str] = []
         for team in teams_sorted:
             agents.extend(members[team].employee_ids)
-            shift_counts.update(members[team].shifts)
-        cumulative = sessions_for(peak_concurrent(shift_counts.items()), ratio)
+            shift_counts.update(members[team].shift_counts)
+        on_shift = ((shift_by_id[key], count) for key, count in shift_counts.items())
+        cumulative = sessions_for(peak_concurrent(on_shift), ratio)
         if cumulative > free:
             raise PlanError(
                 f"wave {index} would bring the cluster to {cumulative} concurrent sessions at "
