@@ -195,3 +195,27 @@ def test_copy_running_startup_asks_for_both_names(tmp_path: Path) -> None:
     assert device.startup_path.exists()
     cli.feed("copy running-config startup-config")
     assert "%Error opening nowhere" in cli.feed("nowhere")
+
+
+def test_vpn_sessiondb_logoff_drains_a_member(tmp_path: Path) -> None:
+    device = vpn_headend(tmp_path, 0, 5)
+    cluster = Cluster([device])
+    cluster.connect_users(4, prefix="u")
+    cli = CliSession(device, cluster)
+    cli.stack[0].mode = "priv"
+    first_user = next(iter(device.sessions.sessions.values()))[0] if device.sessions else ""
+    out = cli.feed(f"vpn-sessiondb logoff name {first_user} noconfirm")
+    assert f'INFO: Number of sessions with name "{first_user}" logged off : 1' in out
+    assert cli.feed("vpn-sessiondb logoff all").endswith("[confirm]")
+    assert cli.feed("n").endswith("asa-01# ")  # declined: nothing ends
+    assert cluster.sessions()["members"]["asa-01"]["active"] == 3
+    cli.feed("vpn-sessiondb logoff tunnel-group TG-HOME")
+    assert "logged off : 3" in cli.feed("")
+    assert cluster.sessions()["members"]["asa-01"]["pools"]["POOL-A"]["used"] == 0
+
+
+def test_group_policy_without_ssl_client_refuses_anyconnect(tmp_path: Path) -> None:
+    device = vpn_headend(tmp_path, 0, 5)
+    configure(device, ["group-policy GP-HOME attributes", " vpn-tunnel-protocol ikev2"])
+    result = Cluster([device]).connect_users(2)
+    assert result["refusals_by_reason"] == {"ssl_client_not_allowed": 2}

@@ -39,6 +39,7 @@ REFUSAL_REASONS = (
     "anyconnect_disabled",
     "no_tunnel_group",
     "no_address_pool",
+    "ssl_client_not_allowed",
 )
 
 
@@ -117,6 +118,10 @@ def capacity(device: Headend, tunnel_group_name: str | None = None) -> Capacity:
     )
     if tg is None:
         return Capacity(active, "no_tunnel_group", None, None)
+    policy = config.group_policies.get(tg.default_group_policy)
+    protocols = policy.attributes.get("vpn-tunnel-protocol") if policy else None
+    if protocols is not None and "ssl-client" not in protocols.split():
+        return Capacity(active, "ssl_client_not_allowed", tg, None)
     pool = session_pool(config, tg)
     if pool is None:
         return Capacity(active, "no_address_pool", tg, None)
@@ -277,6 +282,22 @@ class Cluster:
                 if remaining is not None:
                     remaining -= 1
         return {"disconnected": sum(removed.values()), "per_member": dict(removed)}
+
+    def logoff(self, device: Headend, field: str | None = None, value: str | None = None) -> int:
+        """``vpn-sessiondb logoff``: end the sessions matching ``field`` (name/tunnel-group/
+        index) = ``value``, or all; returns how many ended."""
+        column = {"name": 0, "tunnel-group": 4}.get(field or "")
+        state = sessions_of(device)
+        doomed = [
+            index
+            for index, session in state.sessions.items()
+            if field is None
+            or (field == "index" and str(index) == value)
+            or (column is not None and session[column] == value)
+        ]
+        for index in doomed:
+            self._close_session(device, index)
+        return len(doomed)
 
     def _close_session(self, device: Headend, index: int) -> None:
         state = sessions_of(device)

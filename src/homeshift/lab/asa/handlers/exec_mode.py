@@ -167,6 +167,49 @@ def do_copy_running_startup(cli: CliSession) -> None:
     cli.ask("Source filename [running-config]? ", source)
 
 
+#: ``vpn-sessiondb logoff`` texts [unverified: recalled, no transcript in the reference]
+LOGOFF_CONFIRM = "Do you want to logoff the VPN session(s)? [confirm]"
+LOGOFF_DONE = "INFO: Number of sessions{what} logged off : {count}"
+
+
+def do_vpn_sessiondb_logoff(cli: CliSession, rest: str) -> None:
+    words = rest.split()
+    noconfirm = bool(words) and keyword(words[-1], ("noconfirm",)) == "noconfirm"
+    if noconfirm:
+        words = words[:-1]
+    if not words:
+        raise CliError("ERROR: % Incomplete command")
+    scope = keyword(words[0], ("all", "name", "tunnel-group", "index"))
+    if scope is None:
+        raise BadWord(2)
+    if scope != "all" and len(words) != 2:
+        raise CliError("ERROR: % Incomplete command") if len(words) < 2 else BadWord(4)
+    value = words[1] if scope != "all" else None
+    what = {
+        "all": "",
+        "name": f' with name "{value}"',
+        "tunnel-group": f' from TunnelGroup "{value}"',
+        "index": f' with index "{value}"',
+    }[scope]
+
+    def logoff() -> None:
+        if cli.cluster is None:
+            count = 0
+        else:
+            count = cli.cluster.logoff(cli.device, None if scope == "all" else scope, value)
+        cli.write(LOGOFF_DONE.format(what=what, count=count) + "\n")
+
+    if noconfirm:
+        logoff()
+        return
+
+    def confirmed(answer: str) -> None:
+        if answer.strip().lower() in ("", "y", "yes"):
+            logoff()
+
+    cli.ask(LOGOFF_CONFIRM, confirmed)
+
+
 def do_write_terminal(cli: CliSession) -> None:
     cli.write(_running(cli, None, None))
 
@@ -283,6 +326,7 @@ SHOW_PRIVILEGED = [
     cmd("write", do_write_memory),
     cmd("write terminal", do_write_terminal),
     cmd("copy running-config startup-config", do_copy_running_startup),
+    cmd("vpn-sessiondb logoff *", do_vpn_sessiondb_logoff),
     cmd("terminal pager {}", do_terminal_pager),
     cmd("terminal pager lines {}", do_terminal_pager),
     cmd("no terminal pager", do_no_terminal_pager),
