@@ -77,6 +77,9 @@ class AsaConnection:
     system_host_keys: bool = False
     known_hosts: str | None = None
     session_log: Path | None = None
+    #: netmiko ``global_delay_factor`` (None: netmiko's fast_cli default of 0.1); smaller
+    #: values shorten netmiko's fixed sleeps during login, which dominate a no-op run
+    delay_factor: float | None = None
     #: further values to mask in the session log (cluster key, ...)
     extra_secrets: tuple[str, ...] = field(default=(), repr=False)
 
@@ -199,6 +202,8 @@ class NetmikoAsaCli:
             params.update(alt_host_keys=True, alt_key_file=c.known_hosts)
         if c.secret:
             params["secret"] = c.secret
+        if c.delay_factor is not None:
+            params["global_delay_factor"] = c.delay_factor
         if c.session_log is not None:
             c.session_log.parent.mkdir(parents=True, exist_ok=True)
             self._log = _BufferedRedactingWriter(RedactingWriter(c.session_log, c.secrets))
@@ -225,8 +230,11 @@ class NetmikoAsaCli:
     def show(self, command: str) -> str:
         session = self._session()
         try:
+            # expect the privileged prompt instead of netmiko's extra find_prompt round trip
             output: str = session.send_command(
-                command, read_timeout=self.connection.read_timeout, strip_command=True
+                command,
+                read_timeout=self.connection.read_timeout,
+                expect_string=re.escape(session.base_prompt) + r"[#>]",
             )
         except Exception as exc:
             raise self._fail(f"'{command}' failed", exc) from None
