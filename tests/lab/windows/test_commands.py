@@ -257,3 +257,22 @@ def test_bad_input_is_an_error_not_a_crash(script: str) -> None:
     out, errors, code = _ps(_desktop(), script)
     assert code == 1
     assert errors or "Invalid Parameters" in out
+
+
+def test_get_item_and_testinfra_is_file_shapes() -> None:
+    desktop = _desktop()
+    desktop.edit().write_file("C:\\Temp\\a.txt", b"abc")
+    assert _ps(desktop, "(Get-Item 'C:/Temp/a.txt') -is [System.IO.FileInfo]")[0] == "True"
+    assert _ps(desktop, "(Get-Item 'C:/Temp') -is [System.IO.DirectoryInfo]")[0] == "True"
+    assert _ps(desktop, "(Get-Item 'C:/Temp') -is [System.IO.FileInfo]")[0] == "False"
+    assert _ps(desktop, "(Get-Item -LiteralPath 'C:\\Temp\\a.txt').Length")[0] == "3"
+    out, _, code = _ps(
+        desktop,
+        "Get-Item -LiteralPath 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon'"
+        " | Select-Object -ExpandProperty Property",
+    )
+    assert code == 0
+    assert "CachedLogonsCount" in out.split("\r\n")
+    _, errors, code = _ps(desktop, "Get-Item -LiteralPath 'C:\\nope.txt'")
+    assert code == 1
+    assert "Cannot find path" in errors[0]

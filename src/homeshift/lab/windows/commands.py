@@ -454,6 +454,14 @@ def evaluate(session: Session, statement: str) -> list[Any]:
     if member:
         values = evaluate(session, member.group("inner"))
         return [_member(v, member.group("member")) for v in values]
+    is_type = _IS_TYPE.match(statement)
+    if is_type:  # testinfra: (Get-Item 'p') -is [System.IO.FileInfo]
+        try:
+            item = get_item(session.view(), unquote(is_type.group("path")))
+        except PsError:
+            session.ok = False
+            return [False]
+        return [item.get("__kind__") == is_type.group("kind").lower()]
     stages = split_top(statement, "|")
     try:
         objects = source(session, stages[0])
@@ -467,6 +475,11 @@ def evaluate(session: Session, statement: str) -> list[Any]:
     return objects
 
 
+_IS_TYPE = re.compile(
+    r"^\(Get-Item\s+(?:-(?:Literal)?Path\s+)?(?P<path>" + _ARG + r")\)\s+-is\s+"
+    r"\[System\.IO\.(?P<kind>FileInfo|DirectoryInfo)\]$",
+    re.IGNORECASE,
+)
 _SILENT = re.compile(r"\s-(?:ErrorAction|ea)\s+(?:SilentlyContinue|Ignore|0)\b", re.IGNORECASE)
 
 
@@ -543,6 +556,9 @@ def source(session: Session, stage: str) -> list[Any]:
         params = parse_params(rest, ("path",))
         path = _required_path(params, word)
         return child_items(state, path)
+    if name == "get-item":
+        params = parse_params(rest, ("path",))
+        return [get_item(state, _required_path(params, word))]
     if name == "test-path":
         params = parse_params(rest, ("path",))
         path = _required_path(params, word)
@@ -708,6 +724,35 @@ def child_items(state: DesktopState, path: str) -> list[Any]:
     return [names[k] for k in sorted(names)]
 
 
+def get_item(state: DesktopState, path: str) -> dict[str, Any]:
+    """A registry key, file or folder as an object (``__kind__`` drives ``-is`` tests)."""
+    text = path.strip()
+    if text.lower().startswith(("hk", "registry::")):
+        canonical = canonical_reg_path(text)
+        if not state.reg_key_exists(canonical):
+            raise path_not_found(path, "Get-Item")
+        key = state.reg_key(canonical)
+        names = [] if key is None else [v.name for v in key.values.values()]
+        return {
+            "__kind__": "registrykey",
+            "Name": _provider_path(canonical),
+            "PSChildName": canonical.rsplit("\\", 1)[-1],
+            "Property": names,
+        }
+    norm = normalise_path(text)
+    data = state.read_file(norm)
+    if data is not None:
+        return {
+            "__kind__": "fileinfo",
+            "Name": norm.rsplit("\\", 1)[-1],
+            "FullName": norm,
+            "Length": len(data),
+        }
+    if state.is_directory(norm):
+        return {"__kind__": "directoryinfo", "Name": norm.rsplit("\\", 1)[-1], "FullName": norm}
+    raise path_not_found(path, "Get-Item")
+
+
 def test_path(state: DesktopState, path: str, path_type: str | None) -> bool:
     text = path.strip()
     if text.lower().startswith(("hk", "registry::")):
@@ -770,7 +815,13 @@ def apply_stage(session: Session, stage: str, objects: list[Any]) -> list[Any]:
         params = parse_params(rest.replace(", ", ","), ("property",))
         expand = _param(params, "expandproperty")
         if expand is not None:
-            return [v for v in (_member(o, expand) for o in objects) if v is not None]
+            expanded: list[Any] = []
+            for value in (_member(o, expand) for o in objects):
+                if isinstance(value, list):
+                    expanded.extend(value)  # arrays are enumerated, as PowerShell does
+                elif value is not None:
+                    expanded.append(value)
+            return expanded
         props = [p.strip() for p in str(_param(params, "property") or "*").split(",") if p.strip()]
         first = params.get("first")
         selected = [
