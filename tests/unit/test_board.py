@@ -131,3 +131,71 @@ def test_cli_bad_input_exits_2_naming_the_file(
 
 def test_light_enum_orders_by_severity() -> None:
     assert Light.GREEN.rank < Light.YELLOW.rank < Light.RED.rank
+
+
+def test_store_consent_replaces_the_roster_column(tmp_path: Path) -> None:
+    from datetime import date
+
+    from homeshift.state.store import Store
+
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    with Store.open(url) as store:
+        store.sync_roster(load_roster(FIXTURES / "roster.csv"))
+        store.record_declaration("E0000005", date(2026, 11, 30), "hr")
+        store.revoke_declaration("E0000001", reason="withdrawn")
+    result = CliRunner().invoke(app, [*ARGS, "--store", url, "--json"])
+    assert result.exit_code == 0, result.output
+    agents = {a["employee_id"]: a for a in json.loads(result.stdout)["agents"]}
+    assert agents["E0000001"]["light"] == "red"
+    assert "no signed data-protection declaration on file" in agents["E0000001"]["reasons"]
+    assert "no signed data-protection declaration on file" not in agents["E0000005"]["reasons"]
+    missing = CliRunner().invoke(app, [*ARGS, "--store", f"sqlite:///{tmp_path / 'none.db'}"])
+    assert missing.exit_code == 2
+
+
+def test_moved_waves_add_no_demand(tmp_path: Path) -> None:
+    facts = tmp_path / "facts.json"
+    facts.write_text(json.dumps([{"name": "asa-01", "active": 77, "limit": 100}]))  # free 3
+    args = [*ARGS, "--headends", str(facts), "--json"]
+    before = json.loads(CliRunner().invoke(app, args).stdout)["waves"]
+    after = json.loads(CliRunner().invoke(app, [*args, "--moved", "1"]).stdout)["waves"]
+    assert [w["light"] for w in before] == ["yellow", "red"]  # 3 of 3; then 4 > 3
+    assert [(w["demand"], w["light"]) for w in after] == [(0, "green"), (1, "green")]
+    bad = CliRunner().invoke(app, [*args, "--moved", "one"])
+    assert bad.exit_code == 2
+
+
+def test_report_html_without_a_browser() -> None:
+    from datetime import UTC, datetime
+
+    from homeshift.report import render_report
+
+    html = render_report(
+        fixture_readiness("headends-overloaded.json"),
+        sources={"roster": "<roster & co>"},
+        created=datetime(2026, 12, 1, tzinfo=UTC),
+    )
+    assert '<span class="n" id="count-red">5</span>' in html
+    assert "roster: &lt;roster &amp; co&gt;" in html  # user text is escaped
+    assert html.count('<g class="bar headend"') == 2
+    assert 'data-load="95.0"' in html
+    assert "headend asa-02 over its load threshold (95% &gt; 80%); no room to rebalance" in html
+    assert "<script" not in html
+    assert render_report(fixture_readiness(), created=datetime(2026, 12, 1, tzinfo=UTC)) == (
+        render_report(fixture_readiness(), created=datetime(2026, 12, 1, tzinfo=UTC))
+    )  # deterministic
+
+
+def test_verify_cli_rejects_bad_inputs_with_exit_2(tmp_path: Path) -> None:
+    missing = CliRunner().invoke(app, ["verify", "-i", str(tmp_path / "nope.yml")])
+    assert missing.exit_code == 2
+    assert "does not exist" in missing.stderr
+    inventory = tmp_path / "inv.yml"
+    inventory.write_text("all:\n  hosts:\n    jump: {}\n")
+    empty = CliRunner().invoke(app, ["verify", "-i", str(inventory)])
+    assert empty.exit_code == 2
+    assert "no desktops or headends" in empty.stderr
+    no_expect = CliRunner().invoke(
+        app, ["verify", "-i", str(inventory), "--expect", str(tmp_path / "x.yml")]
+    )
+    assert no_expect.exit_code == 2
