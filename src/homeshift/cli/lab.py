@@ -33,8 +33,8 @@ def up(
     asa_model: Annotated[str, typer.Option(help="ASA model (sets licensed peers).")] = "ASAv30",
     asa_port: Annotated[int, typer.Option(help="SSH port of every headend.")] = 22,
     asa_address_offset: Annotated[
-        int, typer.Option(min=0, help="First address index in 127.1.0.0/16 (parallel labs).")
-    ] = 0,
+        str, typer.Option(help="First address index in 127.1.0.0/16, or 'auto' (first free).")
+    ] = "0",
     asa_transcripts: Annotated[
         Path | None, typer.Option(help="YAML of canned ASA show outputs (transcript mode).")
     ] = None,
@@ -48,7 +48,9 @@ def up(
             "spares": spares,
             "model": asa_model,
             "port": asa_port,
-            "address_offset": asa_address_offset,
+            "address_offset": asa_address_offset
+            if asa_address_offset == "auto"
+            else int(asa_address_offset),
         }
         if asa_transcripts is not None:
             components["asa"]["transcripts"] = str(asa_transcripts.resolve())

@@ -241,3 +241,22 @@ def test_bad_lab_options_fail_the_start_with_a_reason(
         start_asa_lab(lab_dir, headends=1, model="ASA9999")
     with pytest.raises(LabControlError, match=r"overrides name unknown headends: \['asa-07'\]"):
         start_asa_lab(lab_dir, headends=1, overrides={"asa-07": {"licensed_peers": 5}})
+
+
+def test_auto_address_offset_skips_blocks_in_use(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from asa_lab_support import TEST_PORT
+
+    dirs = [tmp_path_factory.mktemp("asa-auto") for _ in range(2)]
+    try:
+        labs = []
+        for lab_dir in dirs:
+            spec = {"headends": 1, "port": TEST_PORT, "address_offset": "auto"}
+            start_lab(lab_dir, LabSpec(components={"asa": spec}))
+            labs.append(read_lab(lab_dir))
+        first, second = (lab.host("asa-01")["ansible_host"] for lab in labs)
+        assert first != second
+        with labs[1].connect("asa-01") as conn:
+            assert conn.find_prompt() == "asa-01#"
+    finally:
+        for lab_dir in dirs:
+            stop_lab(lab_dir)

@@ -5,7 +5,8 @@ Options (``lab-spec.json`` ``asa``): ``headends`` (N, group ``headends``), ``spa
 table, unverified), ``overrides`` (``{"asa-02": {"model": "ASAv10"}}``: per-headend model
 or licensed_peers or transcripts), ``transcripts`` (YAML of canned show outputs, see
 ``transcripts.py``), ``port`` (SSH port, default 22), ``address_offset`` (first address index in
-the lab's ASA block, so parallel labs never collide).
+the lab's ASA block, so parallel labs never collide; ``auto`` = the first free block from
+index 30000 on).
 
 State: ``DIR/asa/<name>/startup-config`` (chmod 600, written by ``write memory``). A lab
 restart loads it, so unsaved changes are lost like on a reload.
@@ -13,6 +14,7 @@ restart loads it, so unsaved changes are lost like on a reload.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import logging
@@ -34,7 +36,10 @@ from homeshift.lab.component import ControlOp, InventoryGroup, LabContext
 log = logging.getLogger("homeshift.lab.asa")
 
 DEFAULT_MODEL = "ASAv30"
-MAX_HEADENDS = 240  # outside addresses come from 198.51.100.0/24 (TEST-NET-2)
+MAX_HEADENDS = 240
+#: ``address_offset: auto`` tries address blocks from here until one is free on the port
+AUTO_OFFSET_START = 30000
+AUTO_OFFSET_TRIES = 50  # outside addresses come from 198.51.100.0/24 (TEST-NET-2)
 
 
 def outside_ip(index: int) -> str:
@@ -62,7 +67,8 @@ class AsaLabComponent:
         spares = int(opts.get("spares", 0))
         total = headends + spares
         port = int(opts.get("port", 22))
-        offset = int(opts.get("address_offset", 0))
+        auto_offset = opts.get("address_offset") == "auto"
+        offset = AUTO_OFFSET_START if auto_offset else int(opts.get("address_offset", 0))
         if headends < 0 or spares < 0 or offset < 0 or not 1 <= port <= 65535:
             raise ValueError(
                 f"asa options: headends/spares/address_offset must be >= 0 and port 1-65535, "
@@ -104,8 +110,20 @@ class AsaLabComponent:
         }
         self.cluster = Cluster(self.headends)
         host_key = load_host_key(ctx.state_dir)
-        for device in self.headends:
-            self.listeners.append(await start_listener(device, self.cluster, host_key))
+        for attempt in range(AUTO_OFFSET_TRIES if auto_offset else 1):
+            try:
+                for device in self.headends:
+                    self.listeners.append(await start_listener(device, self.cluster, host_key))
+                break
+            except OSError as exc:
+                await self._close_listeners()
+                if not auto_offset or exc.errno != errno.EADDRINUSE:
+                    raise
+                offset += total + 7 * attempt  # another block, not a neighbour's next one
+                for i, device in enumerate(self.headends):
+                    device.address = ctx.address("asa", offset + i)
+        else:
+            raise OSError(errno.EADDRINUSE, f"no free ASA address block on port {port}")
         log.info("asa: %d headends + %d spares listening on port %d", headends, spares, port)
         return {
             group: self._inventory(devices) for group, devices in self.groups.items() if devices
@@ -127,15 +145,18 @@ class AsaLabComponent:
         device.sessions = None
 
     async def stop(self) -> None:
-        for listener in self.listeners:
-            listener.close()
         for device in self.headends:
             for conn in list(device.connections):
                 conn.abort()
+        await self._close_listeners()
+        log.info("asa: stopped")
+
+    async def _close_listeners(self) -> None:
+        for listener in self.listeners:
+            listener.close()
         for listener in self.listeners:
             await listener.wait_closed()
         self.listeners = []
-        log.info("asa: stopped")
 
     # ---- inventory -------------------------------------------------------------------------
     def _inventory(self, devices: list[Headend]) -> InventoryGroup:
