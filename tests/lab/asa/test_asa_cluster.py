@@ -219,3 +219,21 @@ def test_group_policy_without_ssl_client_refuses_anyconnect(tmp_path: Path) -> N
     configure(device, ["group-policy GP-HOME attributes", " vpn-tunnel-protocol ikev2"])
     result = Cluster([device]).connect_users(2)
     assert result["refusals_by_reason"] == {"ssl_client_not_allowed": 2}
+
+
+def test_show_output_filters(tmp_path: Path) -> None:
+    device = vpn_headend(tmp_path, 0, 5)
+    cli = CliSession(device, None)
+    cli.stack[0].mode = "priv"
+    included = cli.feed("show running-config | include checksum")
+    assert included.startswith("Cryptochecksum:") and included.count("\n") == 1
+    begun = cli.feed("sh run | begin ^tunnel-group")
+    assert begun.startswith("tunnel-group TG-HOME type remote-access\n")
+    excluded = cli.feed("show running-config tunnel-group | exclude group")
+    assert "tunnel-group" not in excluded and " address-pool POOL-A" in excluded
+    assert "Invalid input" in cli.feed("show version | frobnicate x")
+    assert "Invalid input" in cli.feed("show bogus | include x")  # the error is not filtered
+    # unchanged config: the running and startup checksums agree (cisco.asa save_when: modified)
+    cli.feed("write memory")
+    running = cli.feed("show running-config | include checksum")
+    assert running == cli.feed("show startup-config | include checksum")

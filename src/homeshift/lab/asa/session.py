@@ -7,6 +7,7 @@ delays. Startup configs are loaded through the same handlers (:func:`load_config
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -187,20 +188,60 @@ class CliSession:
         stripped = line.strip()
         if not stripped or stripped.startswith("!"):
             return
-        words = stripped.split()
         rejection = self.device.faults.rejection(stripped) if not self.loader else None
         if rejection is not None:
             self.write(rejection + "\n")
             return
+        command, _, pipe = stripped.partition(" | ")
+        if not pipe or self.loader or not "show".startswith(command.split()[0].lower()):
+            command, pipe = stripped, ""  # output filters exist for show commands only
+        start = len(self.output)
+        if self._run(line, command.split(), prompt) and pipe:
+            self._filter(start, pipe, line, prompt)
+
+    def _run(self, line: str, words: list[str], prompt: str) -> bool:
+        """Run one command; False when it was refused (its error text is the output)."""
         try:
             self._dispatch(words)
         except NoMatch as exc:
-            if not self._replay_transcript(stripped):
-                self._syntax_error(line, words, exc, prompt)
+            if self._replay_transcript(" ".join(words)):
+                return True
+            self._syntax_error(line, words, exc, prompt)
         except BadWord as exc:
             self._syntax_error(line, words, NoMatch(exc.index), prompt)
         except CliError as exc:
             self.write(str(exc).rstrip("\n") + "\n")
+        else:
+            return True
+        return False
+
+    def _filter(self, start: int, pipe: str, line: str, prompt: str) -> None:
+        """``show ... | include|exclude|begin|grep [-v] REGEX`` on the command's output."""
+        words = pipe.split(maxsplit=1)
+        how = cmdmatch.keyword(words[0], ("include", "exclude", "begin", "grep")) if words else None
+        pipe_at = len(line.split(" | ")[0].split()) + 1  # word index of the filter keyword
+        if how is None or len(words) < 2:
+            del self.output[start:]
+            self._syntax_error(line, line.split(), NoMatch(pipe_at if how is None else -1), prompt)
+            return
+        expression = words[1]
+        if how == "grep" and expression.startswith("-v "):
+            how, expression = "exclude", expression[3:]
+        try:
+            pattern = re.compile(expression.strip())
+        except re.error:
+            del self.output[start:]
+            self.write(f"ERROR: % Invalid regular expression {expression.strip()}\n")
+            return
+        lines = "".join(self.output[start:]).splitlines()
+        if how in ("include", "grep"):
+            kept = [x for x in lines if pattern.search(x)]
+        elif how == "exclude":
+            kept = [x for x in lines if not pattern.search(x)]
+        else:
+            first = next((i for i, x in enumerate(lines) if pattern.search(x)), len(lines))
+            kept = lines[first:]
+        self.output[start:] = [x + "\n" for x in kept]
 
     def _dispatch(self, words: list[str]) -> None:
         mode = self.mode
