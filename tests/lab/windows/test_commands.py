@@ -276,3 +276,25 @@ def test_get_item_and_testinfra_is_file_shapes() -> None:
     _, errors, code = _ps(desktop, "Get-Item -LiteralPath 'C:\\nope.txt'")
     assert code == 1
     assert "Cannot find path" in errors[0]
+
+
+def test_reg_query_sc_query_net_user() -> None:
+    desktop = _desktop()
+    key = "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate\\AU"
+    out, _, code = _cmd(desktop, f'reg query "{key}" /v UseWUServer')
+    assert code == 0
+    assert "    UseWUServer    REG_DWORD    0x1" in out
+    assert f"HKEY_LOCAL_MACHINE\\{key[5:]}" in out
+    _, errors, code = _cmd(desktop, f'reg query "{key}" /v Nope')
+    assert code == 1
+    assert errors == ["ERROR: The system was unable to find the specified registry key or value."]
+    out, _, code = _cmd(desktop, "sc query WinRM")
+    assert code == 0
+    assert "STATE              : 4  RUNNING" in out
+    out, _, code = _cmd(desktop, "sc query csc_vpnagent")
+    assert code == 1060
+    assert "FAILED 1060" in out
+    out, _, code = _cmd(desktop, "net user hs-admin")
+    assert code == 0
+    assert "*Administrators" in out
+    assert _cmd(desktop, "net user mallory")[2] == 2

@@ -306,6 +306,12 @@ def run_cmd_line(session: Session, text: str) -> int:
         return powercfg(session, rest)
     if name == "shutdown":
         return shutdown(session, rest)
+    if name == "reg" and rest.lower().startswith("query"):
+        return reg_query(session, rest[5:].strip())
+    if name == "sc" and rest.lower().startswith("query"):
+        return sc_query(session, rest[5:].strip())
+    if name == "net" and rest.lower().startswith("user"):
+        return net_user(session, rest[4:].strip())
     if name == "systeminfo" and "findstr" in rest.lower():
         session.out.append(f"OS Name:                   {state.os_caption}")
         session.out.append(f"OS Version:                10.0.{state.build} N/A Build {state.build}")
@@ -334,6 +340,115 @@ def shutdown(session: Session, rest: str) -> int:
             session.errors.append("The parameter is incorrect.(87)")
             return 87
     session.restart_in_s = delay
+    return 0
+
+
+_REG_TYPES = {
+    "string": "REG_SZ",
+    "expandstring": "REG_EXPAND_SZ",
+    "dword": "REG_DWORD",
+    "qword": "REG_QWORD",
+    "multistring": "REG_MULTI_SZ",
+    "binary": "REG_BINARY",
+}
+
+
+def reg_query(session: Session, rest: str) -> int:
+    """``reg query "HKLM\\Key" [/v Name]``."""
+    tokens = [unquote(t) for t in re.findall(r'"[^"]*"|\S+', rest)]
+    missing = "ERROR: The system was unable to find the specified registry key or value."
+    if not tokens:
+        session.errors.append("ERROR: Invalid syntax.")
+        return 1
+    state = session.view()
+    try:
+        key = state.reg_key(tokens[0])
+        exists = state.reg_key_exists(tokens[0])
+        canonical = canonical_reg_path(tokens[0])
+    except DesktopError:
+        session.errors.append(missing)
+        return 1
+    if not exists:
+        session.errors.append(missing)
+        return 1
+    values = [] if key is None else list(key.values.values())
+    if "/v" in [t.lower() for t in tokens]:
+        wanted = tokens[[t.lower() for t in tokens].index("/v") + 1 :][:1]
+        values = [v for v in values if wanted and v.name.lower() == wanted[0].lower()]
+        if not values:
+            session.errors.append(missing)
+            return 1
+    session.out.extend(["", _provider_path(canonical)])
+    for value in values:
+        data = value.data
+        if value.kind in ("dword", "qword") and isinstance(data, int):
+            shown = hex(data)
+        elif isinstance(data, list):
+            shown = "\\0".join(data)
+        else:
+            shown = str(data)
+        session.out.append(f"    {value.name}    {_REG_TYPES[value.kind]}    {shown}")
+    session.out.append("")
+    return 0
+
+
+def sc_query(session: Session, rest: str) -> int:
+    name = unquote(rest.strip())
+    svc = session.view().service(name)
+    if svc is None:
+        session.out.extend(
+            [
+                "[SC] EnumQueryServicesStatus:OpenService FAILED 1060:",
+                "",
+                "The specified service does not exist as an installed service.",
+                "",
+            ]
+        )
+        return 1060
+    code = SERVICE_STATUS[svc.status]
+    session.out.extend(
+        [
+            "",
+            f"SERVICE_NAME: {svc.name}",
+            "        TYPE               : 10  WIN32_OWN_PROCESS",
+            f"        STATE              : {code}  {svc.status.upper()}",
+            "        WIN32_EXIT_CODE    : 0  (0x0)",
+            "        SERVICE_EXIT_CODE  : 0  (0x0)",
+            "        CHECKPOINT         : 0x0",
+            "        WAIT_HINT          : 0x0",
+            "",
+        ]
+    )
+    return 0
+
+
+def net_user(session: Session, rest: str) -> int:
+    user = unquote(rest.strip())
+    state = session.view()
+    if user.lower() not in ("hs-admin", "administrator"):
+        session.errors.extend(
+            [
+                "The user name could not be found.",
+                "",
+                "More help is available by typing NET HELPMSG 2221.",
+                "",
+            ]
+        )
+        return 2
+    groups = [
+        g
+        for g, m in state.local_groups.items()
+        if any(x.lower().endswith("\\" + user.lower()) for x in m)
+    ]
+    session.out.extend(
+        [
+            f"User name                    {user}",
+            "Account active               Yes",
+            "Local Group Memberships      " + "  ".join(f"*{g}" for g in groups),
+            "The command completed successfully.",
+            "",
+        ]
+    )
     return 0
 
 
@@ -530,7 +645,7 @@ def source(session: Session, stage: str) -> list[Any]:
         return [state.hostname]
     if name == "whoami" and not rest:
         return [f"{state.hostname}\\{session.user.split(chr(92))[-1]}".lower()]
-    if name in ("write-output", "echo"):
+    if name in ("write-output", "echo", "write-host"):
         return [unquote(rest)]
     if name == "powercfg":
         session.ok = powercfg(session, rest) == 0
