@@ -108,3 +108,34 @@ def test_malformed_http_gets_400_and_the_listener_survives(
         reply = sock.recv(4096)
     assert reply.startswith(b"HTTP/1.1 400 ")
     assert windows_lab.session(1).run_cmd("hostname").status_code == 0
+
+
+@pytest.mark.parametrize(
+    ("option", "count", "expected"),
+    [
+        ("auto", 1000, True),
+        ("auto", 1001, False),
+        ("auto", 16000, False),
+        (False, 10, False),
+        (True, 5000, True),
+    ],
+)
+def test_https_decision_by_size_and_fd_budget(
+    monkeypatch: pytest.MonkeyPatch, option: object, count: int, expected: bool
+) -> None:
+    from homeshift.lab.windows import component
+
+    monkeypatch.setattr(component.resource, "getrlimit", lambda _which: (1024, 20000))
+    monkeypatch.setattr(component.resource, "setrlimit", lambda _which, _limits: None)
+    assert component.WindowsLabComponent()._decide_https(option, count) is expected
+
+
+@pytest.mark.parametrize(("option", "count"), [(True, 16000), ("auto", 30000)])
+def test_https_or_size_beyond_the_fd_limit_is_refused(
+    monkeypatch: pytest.MonkeyPatch, option: object, count: int
+) -> None:
+    from homeshift.lab.windows import component
+
+    monkeypatch.setattr(component.resource, "getrlimit", lambda _which: (20000, 20000))
+    with pytest.raises(ValueError, match="RLIMIT_NOFILE allows 20000"):
+        component.WindowsLabComponent()._decide_https(option, count)
