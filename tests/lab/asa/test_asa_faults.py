@@ -107,3 +107,22 @@ def test_unknown_fault_is_refused(asa_lab: AsaLab) -> None:
         call(asa_lab.lab_dir, "asa.inject_fault", host="asa-01", fault="melt")
     with pytest.raises(LabControlError, match="unknown headend"):
         call(asa_lab.lab_dir, "asa.inject_fault", host="asa-99", fault="slow")
+
+
+def test_write_memory_delay_option(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from asa_lab_support import start_asa_lab
+
+    from homeshift.lab.runtime import stop_lab
+
+    lab_dir = tmp_path_factory.mktemp("asa-wrdelay")
+    lab = start_asa_lab(lab_dir, headends=1, write_memory_delay_s=0.6)
+    try:
+        with lab.connect("asa-01") as conn:
+            started = time.monotonic()
+            out = conn.save_config()
+            took = time.monotonic() - started
+    finally:
+        stop_lab(lab_dir)
+    assert took >= 0.6
+    copied = float(out.split("copied in ")[1].split()[0])
+    assert 0.6 <= copied < took + 0.1

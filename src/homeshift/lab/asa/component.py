@@ -2,11 +2,11 @@
 
 Options (``lab-spec.json`` ``asa``): ``headends`` (N, group ``headends``), ``spares`` (K, group
 ``spare_headends``), ``model`` (default ``ASAv30``), ``licensed_peers`` (default from the model
-table, unverified), ``overrides`` (``{"asa-02": {"model": "ASAv10"}}``: per-headend model
-or licensed_peers or transcripts), ``transcripts`` (YAML of canned show outputs, see
-``transcripts.py``), ``port`` (SSH port, default 22), ``address_offset`` (first address index in
-the lab's ASA block, so parallel labs never collide; ``auto`` = the first free block from
-index 30000 on).
+table, unverified), ``transcripts`` (YAML of canned show outputs, see ``transcripts.py``),
+``write_memory_delay_s`` (how long ``write memory`` takes, default 0), ``overrides``
+(``{"asa-02": {"model": "ASAv10"}}``: any of the four previous options per headend), ``port``
+(SSH port, default 22), ``address_offset`` (first address index in the lab's ASA block, so
+parallel labs never collide; ``auto`` = the first free block from index 30000 on).
 
 State: ``DIR/asa/<name>/startup-config`` (chmod 600, written by ``write memory``). A lab
 restart loads it, so unsaved changes are lost like on a reload.
@@ -98,6 +98,10 @@ class AsaLabComponent:
                 state_dir=ctx.state_dir / name,
                 serial="9A" + hashlib.sha256(f"{ctx.seed}/{name}".encode()).hexdigest()[:9].upper(),
             )
+            delay = float(headend_opts.get("write_memory_delay_s", 0.0))
+            if delay < 0:
+                raise ValueError(f"{name}: write_memory_delay_s must be >= 0, got {delay}")
+            device.write_memory_delay_s = delay
             if headend_opts.get("transcripts"):
                 device.transcripts = transcripts(str(headend_opts["transcripts"]))
             self.boot(device)

@@ -60,6 +60,8 @@ class Headend:
     startup_masked: str | None = None
     #: transcript mode: normalised command -> canned output (see transcripts.py)
     transcripts: dict[str, str] = field(default_factory=dict)
+    #: how long ``write memory`` takes (real samples: 0.29-1.31 s, asa-cli.md §2.3)
+    write_memory_delay_s: float = 0.0
     sessions: MemberSessions | None = None
     connections: set[Any] = field(default_factory=set)
 

@@ -153,6 +153,7 @@ class AsaShellSession(asyncssh.SSHServerSession[str]):
                     return
             if faults.slow_delay_s:
                 await asyncio.sleep(faults.slow_delay_s)
+            self.cli.delay_s = 0.0
             try:
                 reply = self.cli.feed(line)
             except Disconnect:
@@ -164,6 +165,8 @@ class AsaShellSession(asyncssh.SSHServerSession[str]):
                 first = line.split()[0] if line.split() else ""
                 log.exception("%s: command %r... failed", self.device.name, first)
                 reply = "ERROR: % Internal emulator error\n" + self.cli.prompt()
+            if self.cli.delay_s:
+                await asyncio.sleep(self.cli.delay_s)
             self._send(reply)
             self.chan.set_echo(self.cli.echo)
             self._raw(self.cli.paging)

@@ -103,6 +103,8 @@ class CliSession:
         self.echo = True
         self.commands_seen = 0
         self.failed_enable = 0
+        #: seconds the transport waits before sending this reply (slow commands)
+        self.delay_s = 0.0
 
     # ---- state -----------------------------------------------------------------------------
     @property

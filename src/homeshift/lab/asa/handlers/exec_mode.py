@@ -147,7 +147,8 @@ def do_write_memory(cli: CliSession, *_: str) -> None:
         return
     checksum = device.config.checksum()
     size = device.save_startup()
-    elapsed = max(time.monotonic() - started, 0.01)
+    cli.delay_s = device.write_memory_delay_s  # the transport waits before answering
+    elapsed = max(time.monotonic() - started + cli.delay_s, 0.01)
     cli.write(f"Cryptochecksum: {checksum} \n\n{size} bytes copied in {elapsed:.3f} secs\n[OK]\n")
 
 
