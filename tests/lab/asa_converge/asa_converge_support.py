@@ -101,6 +101,8 @@ class ConvergeLab:
         from homeshift.asa.converge import converge
 
         for name in names or self.group("headends"):
+            # a pool with active sessions cannot be removed (the lab refuses like an ASA)
+            self.call("asa.disconnect_users", member=name)
             cli = self.cli(name)
             try:
                 result = converge(cli, RavpnConfig(), "deleted")

@@ -107,6 +107,7 @@ def test_scale_out_adds_a_member_that_takes_sessions(
     converge_lab: ConvergeLab, tmp_path: Path
 ) -> None:
     converge_lab.converge()
+    converge_lab.wipe("asa-03")
     summary_path = tmp_path / "scale-out.json"
     run = converge_lab.playbook(
         "scale_out.yml",
@@ -137,3 +138,31 @@ def test_scale_out_adds_a_member_that_takes_sessions(
     text = summary_path.read_text() + run.stdout + run.stderr
     for secret in _secrets(converge_lab):
         assert secret not in text
+
+
+def test_scale_out_failure_exits_non_zero_with_a_summary(
+    converge_lab: ConvergeLab, tmp_path: Path
+) -> None:
+    converge_lab.converge()
+    converge_lab.wipe("asa-03")
+    before = converge_lab.running("asa-03")
+    summary_path = tmp_path / "failed.json"
+    converge_lab.call(
+        "asa.inject_fault", host="asa-03", fault="reject_command", command="^participate"
+    )
+    try:
+        run = converge_lab.playbook(
+            "scale_out.yml",
+            "-e",
+            "homeshift_target_users=1300",
+            "-e",
+            f"homeshift_summary_path={summary_path}",
+        )
+    finally:
+        converge_lab.call("asa.clear_faults", host="asa-03")
+    assert run.returncode != 0
+    summary = json.loads(summary_path.read_text())
+    assert summary["ok"] is False and summary["failed"] == ["asa-03"]
+    assert summary["added_headends"] == ["asa-03"] and summary["converged"] == []
+    assert "device rejected" in run.stdout
+    assert converge_lab.running("asa-03") == before  # rolled back
