@@ -244,3 +244,36 @@ def test_all_probes_of_a_desktop_travel_in_one_winrm_command(lab: Lab) -> None:
     after = lab.handle.call("windows.stats", host=name)["commands"]
     assert findings == []
     assert after - before == 1
+
+
+def test_role_defaults_expect_exactly_what_the_lab_converged(lab: Lab, tmp_path: Path) -> None:
+    """`--expect-role`: the inventory's homeshift_* vars + role defaults -> green when converged."""
+    inventory = yaml.safe_load(lab.handle.inventory.read_text())
+    inventory["all"]["children"]["desktops"]["vars"]["homeshift_vpn_cluster_address"] = (
+        "vpn.example.com"
+    )
+    copy = tmp_path / "inventory.yml"
+    copy.write_text(yaml.safe_dump(inventory))
+    d3 = lab.names[3]
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("homeshift")),
+            "verify",
+            "-i",
+            str(copy),
+            "--expect-role",
+            "--limit",
+            d3,
+            "--results",
+            str(tmp_path / "results.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    hosts = json.loads((tmp_path / "results.json").read_text())["hosts"]
+    assert hosts == {d3: {"kind": "desktop", "ok": True, "failures": []}}
+    generated = yaml.safe_load((tmp_path / "results.expect.yml").read_text())
+    assert {r["id"] for r in generated["desktop"]["resources"]} >= {"vpn-core", "vpn-profile"}

@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 from rich.console import Console
 from rich.table import Table
 
 from homeshift.verify.desktop import ExpectationsError
-from homeshift.verify.inventory import InventoryError, load_targets
+from homeshift.verify.inventory import InventoryError, Target, load_targets
 from homeshift.verify.results import ResultsFileError, read_results
 from homeshift.verify.runner import Suite, run_suites
 
@@ -25,6 +26,13 @@ def verify(
         Path | None,
         typer.Option(help="Expectations (YAML): desktop.resources and headend checks."),
     ] = None,
+    expect_role: Annotated[
+        bool,
+        typer.Option(
+            "--expect-role",
+            help="Expect what the desktop_remote role converges (its defaults + host vars).",
+        ),
+    ] = False,
     plan: Annotated[
         Path | None, typer.Option(help="Plan file: every headend must have its planned pool.")
     ] = None,
@@ -55,6 +63,10 @@ def verify(
     if not targets:
         err.print(f"[red]no desktops or headends in {inventory} (limit {limit or 'all'})[/red]")
         raise typer.Exit(2)
+    if expect_role:
+        if expect is not None:
+            raise typer.BadParameter("give --expect or --expect-role, not both")
+        expect = _role_expectations(targets, results.with_name(results.stem + ".expect.yml"))
     suite_name: Suite = (
         "desktop" if suite == "desktop" else "headend" if suite == "headend" else "all"
     )
@@ -80,3 +92,21 @@ def verify(
         err.print(f"[red]pytest ended with exit code {run.exit_code}[/red]")
         raise typer.Exit(2)
     raise typer.Exit(0 if all(r.ok for r in verdicts.hosts.values()) and run.exit_code == 0 else 1)
+
+
+def _role_expectations(targets: list[Target], path: Path) -> Path:
+    """Write per-desktop expectations computed from the role defaults and host vars."""
+    from homeshift.verify.role import expectations_document, load_role_defaults, role_resources
+
+    try:
+        defaults = load_role_defaults()
+        per_host = {
+            t.name: role_resources(t.name, t.role_vars, defaults)
+            for t in targets
+            if t.kind == "desktop"
+        }
+    except ExpectationsError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    path.write_text(yaml.safe_dump(expectations_document(per_host), sort_keys=False))
+    return path

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -96,18 +96,53 @@ def expectations_from_resources(
     return DesktopExpectations(tuple(products), tuple(files), tuple(registry), tuple(services))
 
 
-def load_expectations(path: str | Path) -> DesktopExpectations:
-    """``desktop: {resources: [...]}`` (or a bare resource list) from YAML/JSON."""
-    path = Path(path)
+@dataclass(frozen=True)
+class DesktopExpectationSet:
+    """Expectations for every desktop, with per-host overrides (``desktop.hosts.<name>``)."""
+
+    default: DesktopExpectations = field(default_factory=DesktopExpectations)
+    per_host: Mapping[str, DesktopExpectations] = field(default_factory=dict)
+
+    def for_host(self, name: str) -> DesktopExpectations:
+        return self.per_host.get(name.upper(), self.default)
+
+
+def _read_yaml(path: Path) -> Any:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ExpectationsError(f"{path}: cannot read expectations ({exc})") from exc
-    if isinstance(data, Mapping):
-        data = (data.get("desktop") or {}).get("resources", [])
-    if not isinstance(data, list):
-        raise ExpectationsError(f"{path}: expected a list of resources under desktop.resources")
-    return expectations_from_resources(data, str(path))
+
+
+def load_expectation_set(path: str | Path) -> DesktopExpectationSet:
+    """``desktop: {resources: [...], hosts: {NAME: {resources: [...]}}}`` from YAML/JSON."""
+    path = Path(path)
+    data = _read_yaml(path)
+    if isinstance(data, list):
+        return DesktopExpectationSet(expectations_from_resources(data, str(path)))
+    desktop = (data or {}).get("desktop") if isinstance(data, Mapping) else None
+    if desktop is None:
+        return DesktopExpectationSet()
+    if not isinstance(desktop, Mapping):
+        raise ExpectationsError(f"{path}: 'desktop' must be a mapping")
+    default = desktop.get("resources", [])
+    if not isinstance(default, list):
+        raise ExpectationsError(f"{path}: desktop.resources must be a list")
+    hosts = desktop.get("hosts") or {}
+    if not isinstance(hosts, Mapping):
+        raise ExpectationsError(f"{path}: desktop.hosts must map host names to resources")
+    per_host: dict[str, DesktopExpectations] = {}
+    for name, body in hosts.items():
+        items = body.get("resources") if isinstance(body, Mapping) else None
+        if not isinstance(items, list):
+            raise ExpectationsError(f"{path}: desktop.hosts.{name}.resources must be a list")
+        per_host[str(name).upper()] = expectations_from_resources(items, f"{path} ({name})")
+    return DesktopExpectationSet(expectations_from_resources(default, str(path)), per_host)
+
+
+def load_expectations(path: str | Path) -> DesktopExpectations:
+    """The default desktop expectations of a file (see :func:`load_expectation_set`)."""
+    return load_expectation_set(path).default
 
 
 def _is_vpn_profile(file: File) -> bool:

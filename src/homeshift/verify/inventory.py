@@ -37,6 +37,8 @@ class Target:
     port: int
     spec: str = field(repr=False)
     enable_secret: str = field(default="", repr=False)
+    #: the host's ``homeshift_*`` variables (role settings), for expectations from role defaults
+    role_vars: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -75,7 +77,8 @@ def target_for(name: str, kind: Kind, host_vars: Mapping[str, Any]) -> Target:
             validation = _text(host_vars.get("ansible_winrm_server_cert_validation")).lower()
             query = "no_verify_ssl=true" if validation == "ignore" else ""
         spec = f"winrm://{credentials}@{address}:{port}" + (f"?{query}" if query else "")
-        return Target(name, kind, address, port, spec)
+        role_vars = {k: v for k, v in host_vars.items() if str(k).startswith("homeshift_")}
+        return Target(name, kind, address, port, spec, role_vars=role_vars)
     port = int(host_vars.get("ansible_port") or 22)
     secret = _text(
         host_vars.get("ansible_become_password")

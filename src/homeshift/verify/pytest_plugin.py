@@ -21,7 +21,11 @@ from typing import Any
 import pytest
 
 from homeshift.verify import asa_backend
-from homeshift.verify.desktop import DesktopExpectations, load_expectations
+from homeshift.verify.desktop import (
+    DesktopExpectations,
+    DesktopExpectationSet,
+    load_expectation_set,
+)
 from homeshift.verify.expectations import HeadendExpectations, load_headend_expectations
 from homeshift.verify.results import HostKind, HostResult, VerificationResults, write_results
 from homeshift.verify.windows import (
@@ -40,9 +44,17 @@ INVENTORY_NAMES = asa_backend.INVENTORY_NAMES
 
 
 class Expectations:
-    def __init__(self, desktop: DesktopExpectations, headend: HeadendExpectations) -> None:
-        self.desktop = desktop
+    def __init__(self, desktops: DesktopExpectationSet, headend: HeadendExpectations) -> None:
+        self.desktops = desktops
         self.headend = headend
+
+    @property
+    def desktop(self) -> DesktopExpectations:
+        """The expectations for desktops without their own entry."""
+        return self.desktops.default
+
+    def desktop_for(self, host: Any) -> DesktopExpectations:
+        return self.desktops.for_host(host_name(host))
 
 
 class Recorder:
@@ -130,13 +142,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture(scope="session")
 def homeshift_expectations(pytestconfig: pytest.Config) -> Expectations:
     path = pytestconfig.getoption("homeshift_expect", None)
-    desktop, headend = DesktopExpectations(), HeadendExpectations()
+    desktops, headend = DesktopExpectationSet(), HeadendExpectations()
     if path:
-        desktop, headend = load_expectations(path), load_headend_expectations(path)
+        desktops, headend = load_expectation_set(path), load_headend_expectations(path)
     plan = pytestconfig.getoption("homeshift_plan", None)
     if plan:
         headend = headend.with_plan(json.loads(Path(plan).read_text(encoding="utf-8")))
-    return Expectations(desktop, headend)
+    return Expectations(desktops, headend)
 
 
 @pytest.fixture(scope="session")

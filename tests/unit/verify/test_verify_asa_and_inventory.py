@@ -154,6 +154,7 @@ def test_inventory_targets_for_desktops_and_headends(tmp_path: Path) -> None:
                                 "ansible_port": 5985,
                                 "ansible_user": "hs-admin",
                                 "ansible_password": "p@ss:word",
+                                "homeshift_vpn_cluster_address": "vpn.example.com",
                             },
                         },
                         "headends": {
@@ -175,6 +176,7 @@ def test_inventory_targets_for_desktops_and_headends(tmp_path: Path) -> None:
     assert (desktop.name, desktop.kind, desktop.key) == ("BER-D1", "desktop", "127.2.0.1:5985")
     assert desktop.spec == "winrm://hs-admin:p%40ss%3Aword@127.2.0.1:5985?no_ssl=true"
     assert "p@ss" not in repr(desktop)
+    assert desktop.role_vars == {"homeshift_vpn_cluster_address": "vpn.example.com"}
     assert (headend.name, headend.kind, headend.spec) == (
         "asa-01",
         "headend",

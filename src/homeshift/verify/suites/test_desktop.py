@@ -17,7 +17,7 @@ homeshift_backends = ("winrm",)
 
 @pytest.fixture(scope="module")
 def findings(host: Any, homeshift_expectations: Any, homeshift_record: Any) -> list[Finding]:
-    expected = homeshift_expectations.desktop
+    expected = homeshift_expectations.desktop_for(host)
     if expected.empty:
         pytest.skip("no desktop expectations given (--homeshift-expect FILE)")
     try:
