@@ -167,3 +167,13 @@ def test_shutdown_restart_completes_a_pending_reboot(fault_lab: WindowsLab) -> N
     _wait_until_back(fault_lab, 8)
     assert fault_lab.session(8).run_ps(boot_time).std_out != before
     assert fault_lab.call("desktop", host=name)["pending_reboot"] is False
+
+
+def test_reset_returns_a_desktop_to_its_office_default(fault_lab: WindowsLab) -> None:
+    name = fault_lab.name(0)
+    fault_lab.call("mutate", host=name, action="stop_service", name="Spooler")
+    assert fault_lab.call("desktop", host=name)["services"]["Spooler"]["status"] == "Stopped"
+    assert fault_lab.call("reset", host=name) == {"reset": [name]}
+    model = fault_lab.call("desktop", host=name)
+    assert model["services"]["Spooler"]["status"] == "Running"
+    assert model["materialised"] is False

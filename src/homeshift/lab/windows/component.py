@@ -471,6 +471,7 @@ class WindowsLabComponent:
             "stats": self.op_stats,
             "share": share.share_manifest,
             "save": self.save,
+            "reset": self.op_reset,
         }
 
     def index_of(self, host: str) -> int:
@@ -520,6 +521,19 @@ class WindowsLabComponent:
             if index not in self._reopen:
                 await self._open(index)
         return {"cleared": [self.desktops[i].hostname for i in indexes], "known": list(FAULTS)}
+
+    def op_reset(self, host: str | None = None) -> dict[str, Any]:
+        """Forget what changed on one desktop (or all): its saved state file is removed too."""
+        indexes = range(len(self.desktops)) if host is None else [self.index_of(host)]
+        folder = self._desktop_dir()
+        reset = []
+        for index in indexes:
+            desktop = self.desktops[index]
+            if desktop.materialised:
+                reset.append(desktop.hostname)
+            desktop.reset()
+            (folder / f"{desktop.hostname}.json").unlink(missing_ok=True)
+        return {"reset": reset}
 
     def op_mutate(self, host: str, action: str, **params: Any) -> dict[str, Any]:
         """Create drift the way a user or another tool would (see docs/lab.md)."""

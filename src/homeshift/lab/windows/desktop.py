@@ -660,6 +660,11 @@ class Desktop:
     def load(self, state: DesktopState) -> None:
         self._state = state
 
+    def reset(self) -> None:
+        """Back to the office default: the next read builds it from the seed again."""
+        self._state = None
+        self.dirty = False
+
 
 def hostnames_from_roster(path: str | Path, limit: int | None) -> list[str]:
     """Desktop hostnames in roster row order (strict roster validation applies)."""
