@@ -196,3 +196,21 @@ def test_expectations_reject_bad_resources_naming_the_entry() -> None:
             [{"type": "service", "id": "s", "name": "bad name!"}], "expect.yml"
         )
     assert expectations_from_resources(RESOURCES[4:]).empty
+
+
+def test_win_fixture_facade_binds_the_modules_to_the_host() -> None:
+    from homeshift.verify.pytest_plugin import Windows
+
+    host = FakeWindowsHost(answers_for_converged())
+    win = Windows(host)
+    batch = win.batch()
+    service = batch.add(win.service("csc_vpnagent"))
+    product = batch.add(win.msi_product(CORE))
+    value = batch.add(win.registry_value(WINLOGON, "CachedLogonsCount"))
+    digest = batch.add(win.file_hash(PROFILE))
+    profile = batch.add(win.vpn_profile(PROFILE))
+    batch.run()
+    assert len(host.commands) == 1
+    assert (service.status, product.version, value.value) == ("Running", "5.1.4.74", "25")
+    assert digest.sha256 == hashlib.sha256(PROFILE_TEXT.encode()).hexdigest()
+    assert profile.content == PROFILE_TEXT
