@@ -47,7 +47,7 @@ options:
     type: int
     default: 0
   default_model:
-    description: Model of new headends (default: the first member's).
+    description: Model of new headends; defaults to the first member's model.
     type: str
   out:
     description: Where to write the plan file.

@@ -36,10 +36,12 @@ def test_headends_converge_then_second_run_changes_and_sends_nothing(
     logs = tmp_path / "logs"
     first = converge_lab.playbook(
         "headends.yml",
+        "-vvv",
         "-e",
         f"ras_headend_session_log={logs}/first-{{{{ inventory_hostname }}}}.log",
     )
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
+    assert "cluster key *****" in first.stdout  # the line is reported, its value masked
     recap = _recap(first.stdout)
     assert recap["asa-01"]["changed"] == 1 and recap["asa-02"]["changed"] == 1
     for name in ("asa-01", "asa-02"):
