@@ -67,6 +67,19 @@ def config_lines(name: str, priority: int) -> list[str]:
     ]
 
 
+def configure(h: dict[str, Any], lines: list[str]) -> None:
+    with netmiko.ConnectHandler(
+        device_type="cisco_asa",
+        host=h["ansible_host"],
+        port=PORT,
+        username=h["ansible_user"],
+        password=h["ansible_password"],
+        secret=h["ansible_become_password"],
+        conn_timeout=10,
+    ) as conn:
+        conn.send_config_set(lines)
+
+
 @dataclass
 class Lab:
     handle: LabHandle
@@ -85,16 +98,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     try:
         hosts = yaml.safe_load(handle.inventory.read_text())["all"]["children"]["headends"]["hosts"]
         for priority, (name, h) in enumerate(hosts.items(), start=5):
-            with netmiko.ConnectHandler(
-                device_type="cisco_asa",
-                host=h["ansible_host"],
-                port=PORT,
-                username=h["ansible_user"],
-                password=h["ansible_password"],
-                secret=h["ansible_become_password"],
-                conn_timeout=10,
-            ) as conn:
-                conn.send_config_set(config_lines(name, priority * 4))
+            configure(h, config_lines(name, priority * 4))
         yield Lab(handle, hosts)
     finally:
         stop_lab(lab_dir)
@@ -168,6 +172,19 @@ def test_headend_suite_and_wave_lights_follow_the_load(lab: Lab, tmp_path: Path)
     assert first.light is Light.YELLOW and "fits without headroom" in first.reasons[0]
     assert second.light is Light.RED
     assert "needs 560 sessions, cluster has 500 free" in second.reasons[0]
+
+    # one headend over its threshold while the other has room: the wave is yellow, not red
+    configure(lab.hosts["asa-02"], ["vpn-sessiondb max-anyconnect-premium-or-essentials-limit 400"])
+    capped = {h.name: h for h in lab_headend_loads(lab.handle.lab_dir)}
+    assert capped["asa-02"].limit == 400 and capped["asa-02"].load_pct > 80
+    (small,) = assess_wave_capacity(
+        (WaveDemand(1, ("E1",), 100),), tuple(capped.values()), Thresholds()
+    )
+    assert small.light is Light.YELLOW
+    assert small.reasons == (
+        f"headend asa-02 over its load threshold ({capped['asa-02'].load_pct:.0f}% > 80%); "
+        "the cluster can rebalance",
+    )
 
     results = tmp_path / "loaded.json"
     roster = tmp_path / "roster.csv"
