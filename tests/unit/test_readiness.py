@@ -243,3 +243,31 @@ def test_headend_facts_accept_lists_maps_and_plan_limits() -> None:
         parse_headend_loads({"asa-03": {"active": 1}}, "facts.json")
     with pytest.raises(InputFileError, match="headend asa-03 'active'"):
         parse_headend_loads({"asa-03": {"active": -1, "limit": 3}})
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    active=st.integers(0, 1000),
+    sessions=st.integers(0, 1000),
+    extra=st.integers(0, 1000),
+    headroom=st.floats(0, 1),
+)
+def test_more_demand_or_headroom_never_makes_a_wave_look_better(
+    active: int, sessions: int, extra: int, headroom: float
+) -> None:
+    loads = (HeadendLoad("a", active, 1000), HeadendLoad("b", 100, 1000))
+    base = Thresholds(headroom=headroom)
+    (before,) = assess_wave_capacity((WaveDemand(1, (), sessions),), loads, base)
+    (more,) = assess_wave_capacity((WaveDemand(1, (), sessions + extra),), loads, base)
+    (stricter,) = assess_wave_capacity(
+        (WaveDemand(1, (), sessions),), loads, Thresholds(headroom=headroom + 0.5)
+    )
+    assert more.light.rank >= before.light.rank
+    assert stricter.light.rank >= before.light.rank
+
+
+def test_headend_without_a_limit_counts_as_overloaded() -> None:
+    loads = (HeadendLoad("asa-01", 0, 1000), HeadendLoad("asa-09", 0, 0))
+    (wave,) = assess_wave_capacity((WaveDemand(1, (), 10),), loads, Thresholds())
+    assert wave.light is Light.YELLOW
+    assert wave.reasons == ("headend asa-09 has no session limit; the cluster can rebalance",)
