@@ -200,6 +200,8 @@ def resilient_budget(budgets: Sequence[int], redundancy: int) -> int:
 
 
 _NUMBERED = re.compile(r"^asa-(\d+)$")
+# Pool names (HS-POOL-<NAME>) must be plain ASA object names: no spaces, bounded length.
+_HEADEND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$")
 
 
 def default_spare_names(existing: Sequence[str], count: int) -> list[str]:
@@ -228,6 +230,12 @@ def _validate(inputs: CapacityInputs) -> None:
     if inputs.peak_sessions is not None and inputs.peak_sessions < 0:
         raise PlanError("peak sessions must be >= 0")
     names = [e.name for e in inputs.existing] + list(inputs.spare_names)
+    bad = [n for n in names if not _HEADEND_NAME.match(n)]
+    if bad:
+        raise PlanError(
+            f"headend name(s) {', '.join(map(repr, bad))} are not inventory hostnames "
+            "(letters, digits, '.', '_', '-'; at most 48 characters): the pool is named after them"
+        )
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise PlanError(f"headend name(s) used twice: {', '.join(duplicates)}")
