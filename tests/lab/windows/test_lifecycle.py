@@ -84,3 +84,21 @@ def test_bad_roster_fails_the_start_with_the_row(tmp_path: Path) -> None:
     with pytest.raises(LabControlError, match="row 3, column desktop"):
         start_windows_lab(tmp_path / "lab", slot=4, desktops=2, roster=str(roster))
     stop_windows_lab(None, tmp_path / "lab")
+
+
+def test_auto_address_offset_moves_a_second_lab_to_a_free_band(tmp_path: Path) -> None:
+    first = start_windows_lab(
+        tmp_path / "one", slot=4, desktops=2, https=False, address_offset="auto"
+    )
+    try:
+        second = start_windows_lab(
+            tmp_path / "two", slot=4, desktops=2, https=True, address_offset="auto"
+        )
+        try:
+            assert not {first.address(0), first.address(1)} & {second.address(0), second.address(1)}
+            assert second.session(1, https=True).run_cmd("hostname").status_code == 0
+            assert first.session(1).run_cmd("hostname").status_code == 0
+        finally:
+            stop_windows_lab(second, tmp_path / "two")
+    finally:
+        stop_windows_lab(first, tmp_path / "one")

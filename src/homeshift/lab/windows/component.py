@@ -3,12 +3,13 @@
 Each desktop gets its own loopback address (``ctx.address("windows", i)``) with one listening
 socket for HTTP (5985) and, when enabled, one for HTTPS (5986). All sockets share one request
 handler that knows its desktop from the listener, so the per-desktop cost is a socket, a small
-:class:`~homeshift.lab.windows.desktop.Desktop` stub and two counters.
+:class:`~homeshift.lab.windows.desktop.Desktop` stub and three counters.
 
 Options (``lab-spec.json`` ``windows``): ``desktops`` (N), ``roster`` (CSV; hostnames from its
 ``desktop`` column, row i = desktop i), ``https`` (``auto`` | true | false; ``auto`` = on up to
-:data:`HTTPS_AUTO_MAX` desktops), ``address_offset`` (first address index, for parallel labs),
-``http_port`` / ``https_port`` (5985 / 5986).
+:data:`HTTPS_AUTO_MAX` desktops), ``address_offset`` (first address index; ``auto``, the default,
+takes the first free band of 1,000 addresses from 0, so parallel labs do not collide),
+``http_port`` / ``https_port`` (5985 / 5986), ``reboot_s`` (how long a restart takes, 3 s).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import errno
 import hashlib
 import logging
 import resource
@@ -25,7 +27,7 @@ from collections.abc import Coroutine, Mapping
 from pathlib import Path
 from typing import Any
 
-from homeshift.lab.component import ControlOp, InventoryGroup, LabContext
+from homeshift.lab.component import ADDRESS_BLOCKS, ControlOp, InventoryGroup, LabContext
 from homeshift.lab.windows import share, wsman
 from homeshift.lab.windows.auth import (
     ENCRYPTED_CONTENT_TYPE,
@@ -66,6 +68,8 @@ from homeshift.lab.windows.shell import (
 log = logging.getLogger("homeshift.lab.windows")
 
 HTTPS_AUTO_MAX = 1000
+AUTO_BAND = 1000  # address_offset "auto": try 0, 1000, 2000 ... (or multiples of the lab size)
+AUTO_TRIES = 20
 AUTOSAVE_S = 5.0
 FD_MARGIN = 256
 USER = "hs-admin"
@@ -123,7 +127,7 @@ class WindowsLabComponent:
             names = hostnames_from_roster(str(roster), count or None)
         else:
             names = generated_hostnames(count)
-        offset = int(opts.get("address_offset", 0))
+        offset_option = opts.get("address_offset", "auto")
         self.http_port = int(opts.get("http_port", 5985))
         self.reboot_s = float(opts.get("reboot_s", 3.0))
         self.https_port = int(opts.get("https_port", 5986))
@@ -133,21 +137,42 @@ class WindowsLabComponent:
         self.https = self._decide_https(opts.get("https", "auto"), len(names))
         self.desktops = [Desktop(i, name, ctx.seed) for i, name in enumerate(names)]
         self.by_name = {name.upper(): i for i, name in enumerate(names)}
-        self.addresses = [ctx.address("windows", offset + i) for i in range(len(names))]
         self.requests = array("L", [0]) * len(names)
         self.agent_runs = array("L", [0]) * len(names)
         self.commands_run = array("L", [0]) * len(names)
         self._load_persisted()
-        if self.https:
-            ca = LabCA(ctx.state_dir)
-            for start in range(0, len(names), BLOCK):
-                block = self.addresses[start : start + BLOCK]
-                self._tls.append(ca.server_context(block, f"desktops-{start // BLOCK:03d}"))
-        for i in range(len(names)):
-            await self._open(i)
+        ca = LabCA(ctx.state_dir) if self.https else None
+        for offset in self._offsets(offset_option, len(names)):
+            self.addresses = [ctx.address("windows", offset + i) for i in range(len(names))]
+            self._tls = []
+            if ca is not None:
+                for start in range(0, len(names), BLOCK):
+                    block = self.addresses[start : start + BLOCK]
+                    self._tls.append(ca.server_context(block, f"desktops-{start // BLOCK:03d}"))
+            try:
+                for i in range(len(names)):
+                    await self._open(i)
+                break
+            except OSError as exc:
+                for index in list(self._servers):
+                    await self._close(index)
+                if exc.errno != errno.EADDRINUSE or offset_option != "auto":
+                    raise
+                log.info("windows: addresses from offset %d are busy, trying the next band", offset)
+        else:
+            raise OSError(errno.EADDRINUSE, "no free band of lab addresses for the desktops")
         self._spawn(self._autosave())
         log.info("windows: %d desktops listening (https=%s)", len(names), self.https)
         return {"desktops": self._inventory(ctx)}
+
+    @staticmethod
+    def _offsets(option: Any, count: int) -> list[int]:
+        """Address offsets to try: the given one, or bands from 0 for ``auto``."""
+        if option != "auto":
+            return [int(option)]
+        band = max(AUTO_BAND, -(-count // AUTO_BAND) * AUTO_BAND)
+        block_size = ADDRESS_BLOCKS["windows"].num_addresses - 2
+        return [band * n for n in range(AUTO_TRIES) if band * n + count <= block_size]
 
     def _decide_https(self, option: Any, count: int) -> bool:
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
