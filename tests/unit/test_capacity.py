@@ -166,6 +166,10 @@ def test_invalid_supernet_is_a_clear_error(supernet: str) -> None:
             "unknown headend model 'ASA9999'",
         ),
         (CapacityInputs(peak_sessions=1, spare_names=("x", "x")), "used twice: x"),
+        (
+            CapacityInputs(peak_sessions=1, existing=(ExistingHeadend("asa-07", "ASA1"),)),
+            "existing headend asa-07: unknown headend model 'ASA1'",
+        ),
         (CapacityInputs(peak_sessions=1, spare_names=("my box",)), "'my box' are not inventory"),
         (
             CapacityInputs(peak_sessions=1, existing=(ExistingHeadend("", "ASA5555"),)),

@@ -253,7 +253,10 @@ def plan_capacity(inputs: CapacityInputs, catalogue: Catalogue = BUILTIN_CATALOG
 
     members: list[tuple[str, HeadendModel, bool, int]] = []  # name, model, existing, licensed
     for headend in sorted(inputs.existing, key=lambda e: e.name):
-        model = catalogue.get(headend.model)
+        try:
+            model = catalogue.get(headend.model)
+        except PlanError as exc:
+            raise PlanError(f"existing headend {headend.name}: {exc}") from exc
         licensed = headend.licensed_peers or model.max_peers
         if licensed > model.max_peers:
             notes.append(
