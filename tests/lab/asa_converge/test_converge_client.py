@@ -160,3 +160,35 @@ def test_overlapping_or_too_small_pools_refused_before_sending(converge_lab: Con
     assert result.failed and "fewer than the session limit" in result.msg
     assert stats.config_lines_sent == 0
     assert converge_lab.running(host) == running_before
+
+
+@pytest.mark.parametrize(
+    "reject", [r"dns-server", r"^priority", r"^clear configure group-policy ROGUE"]
+)
+def test_rollback_restores_changed_lines_wherever_the_push_stops(
+    converge_lab: ConvergeLab, reject: str
+) -> None:
+    host = "asa-03"
+    _run(converge_lab, host, config=converge_lab.desired("asa-02"))
+    cli = converge_lab.cli(host)
+    try:  # drift on several objects, then saved, so the run has to change and remove things
+        cli.configure(
+            [
+                "group-policy HS-GP-HOMEOFFICE attributes",
+                " dns-server value 10.9.9.9",
+                "vpn load-balancing",
+                " priority 2",
+                "group-policy ROGUE internal",
+            ]
+        )
+        cli.save()
+    finally:
+        cli.close()
+    before = converge_lab.running(host)
+    converge_lab.call("asa.inject_fault", host=host, fault="reject_command", command=reject)
+    try:
+        result, _ = _run(converge_lab, host, "overridden", config=converge_lab.desired("asa-02"))
+    finally:
+        converge_lab.call("asa.clear_faults", host=host)
+    assert result.failed and result.rolled_back, result.msg
+    assert converge_lab.running(host) == before
