@@ -273,7 +273,8 @@ def test_role_defaults_expect_exactly_what_the_lab_converged(lab: Lab, tmp_path:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    hosts = json.loads((tmp_path / "results.json").read_text())["hosts"]
-    assert hosts == {d3: {"kind": "desktop", "ok": True, "failures": []}}
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["inventory"] == str(copy)
+    assert results["hosts"] == {d3: {"kind": "desktop", "ok": True, "failures": []}}
     generated = yaml.safe_load((tmp_path / "results.expect.yml").read_text())
     assert {r["id"] for r in generated["desktop"]["resources"]} >= {"vpn-core", "vpn-profile"}

@@ -71,7 +71,9 @@ def verify(
         "desktop" if suite == "desktop" else "headend" if suite == "headend" else "all"
     )
     try:
-        run = run_suites(targets, results, suite_name, expect, plan, junit, pytest_arg or ())
+        run = run_suites(
+            targets, results, suite_name, expect, plan, junit, pytest_arg or (), str(inventory)
+        )
     except ExpectationsError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

@@ -101,6 +101,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Plan file (JSON): each headend must have its planned pool.",
     )
     group.addoption(
+        "--homeshift-inventory",
+        dest="homeshift_inventory",
+        help="Inventory path recorded in results.json (set by `homeshift verify`).",
+    )
+    group.addoption(
         "--homeshift-results",
         dest="homeshift_results",
         help="Write per-host verdicts here (results.json, read by `homeshift board`).",
@@ -135,7 +140,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return  # xdist workers: only the controller writes
     recorder = session.config.stash.get(_RECORDER, None)
     if recorder is not None:
-        inventory = str(session.config.getoption("ansible_inventory", None) or "")
+        inventory = str(
+            session.config.getoption("homeshift_inventory", None)
+            or session.config.getoption("ansible_inventory", None)
+            or ""
+        )
         write_results(VerificationResults(dict(recorder.hosts), inventory), Path(path))
 
 

@@ -47,6 +47,7 @@ def pytest_args(
     plan: Path | None,
     junit: Path | None,
     extra: Sequence[str] = (),
+    inventory: str = "",
 ) -> list[str]:
     args = [
         *suite_paths(suite),
@@ -63,6 +64,8 @@ def pytest_args(
         f"--hosts={','.join(t.spec for t in targets)}",
         f"--homeshift-results={results}",
     ]
+    if inventory:
+        args.append(f"--homeshift-inventory={inventory}")
     if expect is not None:
         args.append(f"--homeshift-expect={expect}")
     if plan is not None:
@@ -80,6 +83,7 @@ def run_suites(
     plan: Path | None = None,
     junit: Path | None = None,
     extra: Sequence[str] = (),
+    inventory: str = "",
 ) -> VerifyRun:
     import pytest
 
@@ -88,7 +92,9 @@ def run_suites(
         if target.enable_secret:
             asa_backend.ENABLE_SECRETS[target.key] = target.enable_secret
     try:
-        code = int(pytest.main(pytest_args(targets, suite, results, expect, plan, junit, extra)))
+        code = int(
+            pytest.main(pytest_args(targets, suite, results, expect, plan, junit, extra, inventory))
+        )
     finally:
         for target in targets:
             asa_backend.ENABLE_SECRETS.pop(target.key, None)
