@@ -34,7 +34,7 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def connect(host: dict[str, Any]) -> Any:
+def connect(host: dict[str, Any], **extra: Any) -> Any:
     return netmiko.ConnectHandler(
         device_type="cisco_asa",
         host=host["ansible_host"],
@@ -42,6 +42,7 @@ def connect(host: dict[str, Any]) -> Any:
         username=host["ansible_user"],
         password=host["ansible_password"],
         secret=host["ansible_become_password"],
+        **extra,
     )
 
 

@@ -260,3 +260,18 @@ def test_auto_address_offset_skips_blocks_in_use(tmp_path_factory: pytest.TempPa
     finally:
         for lab_dir in dirs:
             stop_lab(lab_dir)
+
+
+def test_typed_ahead_lines_are_echoed_after_the_previous_prompt(asa_lab: AsaLab) -> None:
+    """Several lines in one write (netmiko's RETURN + command) read like a real session."""
+    shell = asa_lab.raw_shell("asa-01")
+    try:
+        shell.read_until("asa-01> ")
+        shell.send("\nshow curpriv\n\nshow clock\n")
+        text = shell.read_until("UTC")
+        shell.read_until("asa-01> ")
+    finally:
+        shell.close()
+    assert text.startswith("\r\nasa-01> show curpriv\r\nUsername : enable_1\r\n")
+    assert "P_UNPR\r\nasa-01> \r\nasa-01> show clock\r\n" in text
+    assert "asa-01> asa-01>" not in shell.received.decode()

@@ -80,10 +80,14 @@ class AsaShellSession(asyncssh.SSHServerSession[str]):
         self.device = device
         self.cli = CliSession(device, cluster)
         self.chan: Any = None
-        self.buffer = ""
-        #: ("line", text) from the line editor, ("key", char) at the pager, None = end
-        self.lines: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue()
+        self.buffer = ""  # the line being typed
+        #: ("line", not yet echoed part, line) per RETURN, ("key", char, "") at the pager,
+        #: None = end of input
+        self.lines: asyncio.Queue[tuple[str, str, str] | None] = asyncio.Queue()
         self.raw_keys = False
+        self.busy = False
+        self.echoed = 0
+        self.last_char = ""
         self.worker: asyncio.Task[None] | None = None
         self.commands = 0
 
@@ -105,15 +109,38 @@ class AsaShellSession(asyncssh.SSHServerSession[str]):
         self._send(BANNER + self.cli.prompt())
         self.worker = asyncio.get_running_loop().create_task(self._work())
 
+    @property
+    def idle(self) -> bool:
+        return not self.busy and self.lines.empty()
+
     def data_received(self, data: str, datatype: Any) -> None:
-        if self.raw_keys:  # at <--- More --->: single keystrokes, no echo
-            for char in data:
-                self.lines.put_nowait(("key", char))
-            return
-        self.buffer += data.replace("\r\n", "\n").replace("\r", "\n")
-        while "\n" in self.buffer:
-            line, self.buffer = self.buffer.split("\n", 1)
-            self.lines.put_nowait(("line", line))
+        """Assemble lines and echo them *in order with the replies*.
+
+        Characters typed while the CLI is idle are echoed at once (interactive use); input that
+        arrives while a command is still being answered (netmiko's RETURN + command) is echoed
+        when its line is processed, after the previous prompt, as a real device's output reads.
+        """
+        for char in data:
+            if self.raw_keys and self.idle:  # at <--- More --->: single keystrokes, no echo
+                self.lines.put_nowait(("key", char, ""))
+            elif char in "\r\n":
+                if char == "\n" and self.last_char == "\r":
+                    pass  # CR LF is one RETURN
+                else:
+                    self.lines.put_nowait(("line", self.buffer[self.echoed :], self.buffer))
+                    self.buffer, self.echoed = "", 0
+            elif char in "\x7f\x08":
+                if self.buffer:
+                    self.buffer = self.buffer[:-1]
+                    if self.echoed > len(self.buffer):
+                        self.echoed = len(self.buffer)
+                        self._send("\b \b")
+            elif char >= " " or char == "\t":
+                self.buffer += char
+                if self.idle and self.cli.echo and self.echoed == len(self.buffer) - 1:
+                    self._send(char)
+                    self.echoed += 1
+            self.last_char = char
 
     def eof_received(self) -> bool:
         self.lines.put_nowait(None)
@@ -126,22 +153,23 @@ class AsaShellSession(asyncssh.SSHServerSession[str]):
 
     def _send(self, text: str) -> None:
         if self.chan is not None:
-            text = text.replace("\r\n", "\n")
-            # in keystroke mode asyncssh itself turns \n into \r\n
-            self.chan.write(text if self.raw_keys else text.replace("\n", "\r\n"))
+            self.chan.write(text.replace("\r\n", "\n").replace("\n", "\r\n"))
 
     async def _work(self) -> None:
         faults = self.device.faults
         while True:
+            self.busy = False
             item = await self.lines.get()
+            self.busy = True
             if item is None:
                 return
-            kind, line = item
+            kind, unechoed, line = item
             if kind == "key":
                 if self.cli.paging:
-                    self._send(self.cli.key(line))
-                self._raw(self.cli.paging)
+                    self._send(self.cli.key(unechoed))
+                self.raw_keys = self.cli.paging
                 continue
+            self._send((unechoed if self.cli.echo else "") + "\n")
             if line.strip():
                 self.commands += 1
                 limit = faults.drop_after_commands
@@ -168,14 +196,7 @@ class AsaShellSession(asyncssh.SSHServerSession[str]):
             if self.cli.delay_s:
                 await asyncio.sleep(self.cli.delay_s)
             self._send(reply)
-            self.chan.set_echo(self.cli.echo)
-            self._raw(self.cli.paging)
-
-    def _raw(self, on: bool) -> None:
-        """Keystroke mode while the pager waits, line mode (with echo) otherwise."""
-        if on != self.raw_keys:
-            self.raw_keys = on
-            self.chan.set_line_mode(not on)
+            self.raw_keys = self.cli.paging  # the next keystroke answers <--- More --->
 
 
 async def start_listener(
@@ -190,8 +211,7 @@ async def start_listener(
         device.port,
         server_host_keys=[host_key],
         server_version=SERVER_VERSION,
-        line_editor=True,
-        line_history=0,
+        line_editor=False,  # echo is done in order with the replies (AsaShellSession)
         reuse_address=True,
         keepalive_interval=0,
     )
