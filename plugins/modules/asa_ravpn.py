@@ -45,7 +45,9 @@ options:
     description: VPN load-balancing cluster key, added to I(config). Never returned or logged.
     type: str
   other_pools:
-    description: Pools of the other cluster members (C(name), C(first), C(last)); overlap is refused before sending.
+    description:
+      - Pools of the other cluster members (C(name), C(first), C(last)).
+      - Overlap is refused before anything is sent.
     type: list
     elements: dict
     default: []
@@ -75,7 +77,7 @@ options:
     description: A known_hosts file to check host keys against.
     type: path
 notes:
-  - Supports check mode (commands computed, nothing sent) and diff mode (the commands as C(prepared)).
+  - Supports check mode (commands computed, nothing sent) and diff mode (commands as C(prepared)).
 """
 
 EXAMPLES = r"""
@@ -87,9 +89,13 @@ EXAMPLES = r"""
       pools:
         - {name: HS-POOL-ASA-01, first: 10.64.16.1, last: 10.64.19.254, mask: 255.255.252.0}
       group_policies:
-        - {name: HS-GP-HOMEOFFICE, vpn_tunnel_protocol: [ssl-client], split_tunnel_policy: tunnelall}
+        - name: HS-GP-HOMEOFFICE
+          vpn_tunnel_protocol: [ssl-client]
+          split_tunnel_policy: tunnelall
       tunnel_groups:
-        - {name: HS-TG-HOMEOFFICE, address_pool: HS-POOL-ASA-01, default_group_policy: HS-GP-HOMEOFFICE}
+        - name: HS-TG-HOMEOFFICE
+          address_pool: HS-POOL-ASA-01
+          default_group_policy: HS-GP-HOMEOFFICE
       sessiondb: {max_anyconnect_premium_or_essentials_limit: 750}
 """
 
