@@ -96,3 +96,12 @@ def stats(
 def share(lab_dir: LabDir = DEFAULT_LAB_DIR) -> None:
     """The installer share: file names, versions, lab product codes, SHA-256."""
     _call(lab_dir, "share")
+
+
+@app.command()
+def reset(
+    host: Annotated[str | None, typer.Argument(help="Desktop (default: every desktop).")] = None,
+    lab_dir: LabDir = DEFAULT_LAB_DIR,
+) -> None:
+    """Forget every change of one desktop (or all): back to the office default."""
+    _call(lab_dir, "reset", host=host)

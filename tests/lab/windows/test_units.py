@@ -139,3 +139,82 @@ def test_https_or_size_beyond_the_fd_limit_is_refused(
     monkeypatch.setattr(component.resource, "getrlimit", lambda _which: (20000, 20000))
     with pytest.raises(ValueError, match="RLIMIT_NOFILE allows 20000"):
         component.WindowsLabComponent()._decide_https(option, count)
+
+
+def test_state_json_roundtrip_keeps_everything() -> None:
+    from homeshift.lab.windows.desktop import Desktop, DesktopState, install_package_effects
+
+    desktop = Desktop(5, "WS-D0000006", 7)
+    state = desktop.edit()
+    install_package_effects(state, share.find_package("secure-client", "core-vpn", "5.1.4.74"))
+    state.write_file("C:\\ProgramData\\bin.dat", bytes(range(256)))
+    state.reg_set("HKU:\\.DEFAULT\\Software\\X", "List", "multistring", ["a", "b"])
+    state.power["SUB_SLEEP/STANDBYIDLE"] = [0, 60]
+    state.pending_reboot = True
+    restored = DesktopState.from_json(state.to_json())
+    assert restored.to_json() == state.to_json()
+    assert restored.read_file("C:\\programdata\\BIN.dat") == bytes(range(256))
+    assert restored.reg_get("HKU:\\.DEFAULT\\Software\\X", "list").data == ["a", "b"]  # type: ignore[union-attr]
+
+
+def test_interpreter_never_crashes_on_arbitrary_input() -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from homeshift.lab.windows.commands import Session, run_cmd_line, run_powershell
+    from homeshift.lab.windows.desktop import Desktop
+
+    tokens = st.sampled_from(
+        [
+            "Get-Service",
+            "Get-ItemProperty",
+            "Test-Path",
+            "Get-FileHash",
+            "Get-Content",
+            "|",
+            "Select-Object",
+            "ConvertTo-Json",
+            "-Name",
+            "-Path",
+            "-LiteralPath",
+            "'HKLM:\\SOFTWARE'",
+            "'C:\\Temp'",
+            "(",
+            ")",
+            ".",
+            "Where-Object",
+            "{",
+            "}",
+            "$_.Name",
+            "-like",
+            "'x*'",
+            ";",
+            "powercfg",
+            "/query",
+            "SCHEME_CURRENT",
+            "exit",
+            "-1",
+            "reg",
+            "query",
+            "sc",
+            '"',
+            "''",
+            "Get-Item",
+            "-is",
+            "[System.IO.FileInfo]",
+            "-ExpandProperty",
+            "-First",
+            "shutdown",
+        ]
+    )
+    desktop = Desktop(0, "WS-D0000001", 7)
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(tokens | st.text(max_size=8), max_size=12))
+    def check(words: list[str]) -> None:
+        line = " ".join(words)
+        for runner in (run_powershell, run_cmd_line):
+            session = Session(view=desktop.view, edit=desktop.edit, user="hs-admin")
+            assert isinstance(runner(session, line), int)
+
+    check()
