@@ -107,3 +107,54 @@ def test_fault_envelopes(wire: tuple[winrm.Protocol, LoopTransport]) -> None:
     with pytest.raises(WinRMOperationTimeoutError):
         protocol.get_command_output_raw(shell, command)
     check_fixture("fault-timed-out", transport.replies[-1])
+
+
+ENVELOPE = (
+    '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" '
+    'xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" '
+    'xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd" '
+    'xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell">'
+    "<s:Header><a:Action>{action}</a:Action><a:MessageID>uuid:1</a:MessageID>"
+    '<w:SelectorSet><w:Selector Name="ShellId">{shell_id}</w:Selector></w:SelectorSet>'
+    "</s:Header><s:Body>{body}</s:Body></s:Envelope>"
+)
+SHELL = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not xml at all",
+        b"<s:Envelope xmlns:s='http://www.w3.org/2003/05/soap-envelope'/>",
+        ENVELOPE.format(action="urn:unknown", shell_id="X", body="").encode(),
+        ENVELOPE.format(action=f"{SHELL}/Receive", shell_id="X", body="").encode(),
+    ],
+)
+def test_malformed_envelopes_become_soap_faults(
+    wire: tuple[winrm.Protocol, LoopTransport], body: bytes
+) -> None:
+    _protocol, transport = wire
+    loop = transport.loop
+    status, reply = loop.run_until_complete(transport.component._wsman(0, body, "hs-admin"))
+    assert status == 500
+    assert b"<s:Fault>" in reply
+
+
+def test_send_with_bad_base64_is_a_fault(wire: tuple[winrm.Protocol, LoopTransport]) -> None:
+    protocol, transport = wire
+    shell = protocol.open_shell()
+    script = "[Console]::In.ReadToEnd() # ##HOMESHIFT-DOCUMENT##"
+    encoded = base64.b64encode(script.encode("utf-16-le")).decode()
+    command = protocol.run_command(shell, "powershell", ["-EncodedCommand", encoded])
+    body = ENVELOPE.format(
+        action=f"{SHELL}/Send",
+        shell_id=shell,
+        body=f'<rsp:Send><rsp:Stream Name="stdin" CommandId="{command}" End="true">'
+        "!!!not base64!!!</rsp:Stream></rsp:Send>",
+    ).encode()
+    status, reply = transport.loop.run_until_complete(
+        transport.component._wsman(0, body, "hs-admin")
+    )
+    assert status == 500
+    assert b"not valid base64" in reply

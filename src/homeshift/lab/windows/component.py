@@ -398,7 +398,14 @@ class WindowsLabComponent:
                 target = shell.commands.get((stream.get("CommandId") or "").upper())
                 if target is None:
                     raise wsman.invalid_shell(req.shell_id)
-                target.stdin.extend(base64.b64decode(stream.text or ""))
+                try:
+                    target.stdin.extend(base64.b64decode(stream.text or "", validate=True))
+                except ValueError:
+                    raise wsman.WsmanFault(
+                        wsman.FAULT_SCHEMA_VALIDATION,
+                        "w:SchemaValidationError",
+                        "The stdin stream is not valid base64.",
+                    ) from None
                 if (stream.get("End") or "").lower() == "true" and target.outcome is None:
                     target.stdin_done = True
                     self._finish(index, desktop, shell, target)
