@@ -1,4 +1,8 @@
-"""The SSH transport: one asyncssh listener per headend, PTY + shell, line editor with echo.
+"""The SSH transport: one asyncssh listener per headend, PTY + shell, echo done here.
+
+asyncssh's line editor is off: it echoes input as soon as it arrives, so lines a client sends
+ahead (netmiko's RETURN + command) would be echoed before the previous reply. Echo happens
+in order with the replies instead (:meth:`AsaShellSession.data_received`).
 
 Satisfies netmiko's ``cisco_asa`` handshake (asa-cli.md §1.9): echo every line, repaint the
 prompt on a bare RETURN, no echo while a password is read, ``\\r\\n`` line endings. Faults are
