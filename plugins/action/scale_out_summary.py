@@ -10,7 +10,8 @@ from typing import Any
 from ansible.plugins.action import ActionBase
 
 from homeshift.asa.scale_out import summary
-from homeshift.planning.planfile import PlanError, read_plan
+from homeshift.planning import PlanError
+from homeshift.planning.planfile import read_plan
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "plan_file": {"type": "path", "required": True},

@@ -20,6 +20,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "board": "homeshift.cli.board",
     "verify": "homeshift.cli.verify",
     "desktop-lab": "homeshift.cli.desktop_lab",
+    "headends": "homeshift.cli.headends",
 }
 
 app = typer.Typer(

@@ -34,6 +34,7 @@ def _run(lab: ConvergeLab, host: str, state: str = "merged", log: Path | None = 
 def test_empty_headend_converges_then_second_run_sends_nothing(
     converge_lab: ConvergeLab, tmp_path: Path
 ) -> None:
+    converge_lab.wipe("asa-01")  # independent of test order
     before = parse_running_config(converge_lab.running("asa-01"))
     assert before.tunnel_groups == () and before.load_balancing is None
     first, stats = _run(converge_lab, "asa-01", log=tmp_path / "first.log")
@@ -192,3 +193,34 @@ def test_rollback_restores_changed_lines_wherever_the_push_stops(
         converge_lab.call("asa.clear_faults", host=host)
     assert result.failed and result.rolled_back, result.msg
     assert converge_lab.running(host) == before
+
+
+def test_cli_converge_check_then_apply(converge_lab: ConvergeLab) -> None:
+    from typer.testing import CliRunner
+
+    from homeshift.cli.headends import app
+
+    converge_lab.wipe("asa-01")
+    args = [
+        "converge",
+        "-i",
+        str(converge_lab.lab_dir / "inventory.yml"),
+        "--plan",
+        str(converge_lab.plan_file),
+        "--cluster-ip",
+        "198.51.100.200",
+        "--host",
+        "asa-01",
+        "--json",
+    ]
+    env = {"HOMESHIFT_CLUSTER_KEY": CLUSTER_KEY}
+    checked = CliRunner().invoke(app, [*args, "--check"], env=env)
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.stdout)["asa-01"]["lines_sent"] == 0
+    assert "tunnel-group HS-TG-HOMEOFFICE" not in converge_lab.running("asa-01")
+    applied = CliRunner().invoke(app, args, env=env)
+    assert applied.exit_code == 0, applied.output
+    result = json.loads(applied.stdout)["asa-01"]
+    assert result["saved"] and result["lines_sent"] > 15 and result["ssh_sessions"] == 1
+    assert CLUSTER_KEY not in checked.output + applied.output
+    assert "tunnel-group HS-TG-HOMEOFFICE" in converge_lab.running("asa-01")
