@@ -23,6 +23,7 @@ import yaml
 from typer.testing import CliRunner
 
 from homeshift.cli import app
+from homeshift.lab.control import LabControlError
 from homeshift.lab.runtime import LabHandle, start_lab, stop_lab
 from homeshift.lab.spec import LabSpec
 from homeshift.readiness import Light, Thresholds, WaveDemand, assess_wave_capacity
@@ -35,11 +36,12 @@ HOMESHIFT = Path(sys.executable).with_name("homeshift")
 PORT = 2222
 
 
-def address_offset() -> int:
-    """Per xdist worker, away from the ASA lab tests' own blocks (1000 + 3000 per worker)."""
+def address_offset(attempt: int) -> int:
+    """Per xdist worker, away from the other suites' ASA blocks; another attempt moves 2,000 on
+    when a concurrent test session on the same machine holds the addresses."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     number = int(worker[2:]) if worker[2:].isdigit() else 0
-    return 50_000 + number * 50
+    return 50_000 + attempt * 2_000 + number * 50
 
 
 def config_lines(name: str, priority: int) -> list[str]:
@@ -92,9 +94,17 @@ class Lab:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    lab_dir = tmp_path_factory.mktemp("verify-asa-lab")
-    spec = {"headends": 2, "port": PORT, "address_offset": address_offset()}
-    handle = start_lab(lab_dir, LabSpec(components={"asa": spec}))
+    base = tmp_path_factory.mktemp("verify-asa-lab")
+    for attempt in range(4):
+        lab_dir = base / f"attempt-{attempt}"
+        spec = {"headends": 2, "port": PORT, "address_offset": address_offset(attempt)}
+        try:
+            handle = start_lab(lab_dir, LabSpec(components={"asa": spec}))
+            break
+        except LabControlError:
+            stop_lab(lab_dir)
+            if attempt == 3:
+                raise
     try:
         hosts = yaml.safe_load(handle.inventory.read_text())["all"]["children"]["headends"]["hosts"]
         for priority, (name, h) in enumerate(hosts.items(), start=5):
