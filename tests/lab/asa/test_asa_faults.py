@@ -126,3 +126,18 @@ def test_write_memory_delay_option(tmp_path_factory: pytest.TempPathFactory) -> 
     assert took >= 0.6
     copied = float(out.split("copied in ")[1].split()[0])
     assert 0.6 <= copied < took + 0.1
+
+
+def test_login_banner_and_auto_enable(asa_lab: AsaLab, fault) -> None:  # type: ignore[no-untyped-def]
+    fault("asa-02", "login_banner", text="Authorized access only. Disconnect now otherwise.")
+    fault("asa-02", "auto_enable")
+    shell = asa_lab.raw_shell("asa-02")
+    try:
+        first = shell.read_until("asa-02# ")  # lands privileged: no enable needed
+    finally:
+        shell.close()
+    assert first.startswith("Authorized access only. Disconnect now otherwise.\r\n")
+    # netmiko copes with both: check_enable_mode sees '#', the banner has no prompt character
+    with asa_lab.connect("asa-02", secret=False) as conn:
+        assert conn.find_prompt() == "asa-02#"
+        assert "Username : admin" in conn.send_command("show curpriv")

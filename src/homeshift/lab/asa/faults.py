@@ -13,6 +13,8 @@ FAULTS = (
     "reject_command",
     "write_memory_fails",
     "anonymous_reporting_notice",
+    "login_banner",
+    "auto_enable",
 )
 
 DEFAULT_REJECT_MESSAGE = "ERROR: Command authorization failed"
@@ -26,6 +28,10 @@ class HeadendFaults:
     reject: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
     write_memory_fails: bool = False
     anonymous_reporting_notice: bool = False
+    #: quirks of real deployments that trip SSH clients (asa-cli.md §1.4): a banner before the
+    #: first prompt, and ``aaa authorization exec ... auto-enable`` (login lands at ``#``)
+    login_banner: str | None = None
+    auto_enable: bool = False
 
     def rejection(self, line: str) -> str | None:
         for pattern, message in self.reject:
@@ -41,6 +47,8 @@ class HeadendFaults:
             "reject_command": [p.pattern for p, _ in self.reject],
             "write_memory_fails": self.write_memory_fails,
             "anonymous_reporting_notice": self.anonymous_reporting_notice,
+            "login_banner": self.login_banner is not None,
+            "auto_enable": self.auto_enable,
         }
 
 
@@ -71,5 +79,9 @@ def apply_fault(faults: HeadendFaults, fault: str, params: dict[str, Any]) -> No
         faults.write_memory_fails = True
     elif fault == "anonymous_reporting_notice":
         faults.anonymous_reporting_notice = True
+    elif fault == "login_banner":
+        faults.login_banner = str(params.get("text", "Authorized access only."))
+    elif fault == "auto_enable":
+        faults.auto_enable = True
     else:
         raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")

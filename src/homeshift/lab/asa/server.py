@@ -49,6 +49,7 @@ class AsaSshServer(asyncssh.SSHServer):
         self.device = device
         self.cluster = cluster
         self.conn: asyncssh.SSHServerConnection | None = None
+        self.username = ""
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
@@ -65,6 +66,7 @@ class AsaSshServer(asyncssh.SSHServer):
         return True
 
     def validate_password(self, username: str, password: str) -> bool:
+        self.username = username
         device = self.device
         if device.faults.auth_refused:
             log.info("%s: authentication refused (fault) for %s", device.name, username)
@@ -76,12 +78,13 @@ class AsaSshServer(asyncssh.SSHServer):
         return ok
 
     def session_requested(self) -> asyncssh.SSHServerSession[str]:
-        return AsaShellSession(self.device, self.cluster)
+        return AsaShellSession(self.device, self.cluster, self.username)
 
 
 class AsaShellSession(asyncssh.SSHServerSession[str]):
-    def __init__(self, device: Headend, cluster: Cluster) -> None:
+    def __init__(self, device: Headend, cluster: Cluster, username: str = "") -> None:
         self.device = device
+        self.username = username
         self.cli = CliSession(device, cluster)
         self.chan: Any = None
         self.buffer = ""  # the line being typed
@@ -110,7 +113,12 @@ class AsaShellSession(asyncssh.SSHServerSession[str]):
         return False  # an ASA offers an interactive CLI only
 
     def session_started(self) -> None:
-        self._send(BANNER + self.cli.prompt())
+        faults = self.device.faults
+        if faults.auto_enable:  # aaa authorization exec ... auto-enable
+            self.cli.stack[0].mode = "priv"
+            self.cli.username = self.username
+        banner = f"{faults.login_banner}\n" if faults.login_banner is not None else ""
+        self._send(banner + BANNER + self.cli.prompt())
         self.worker = asyncio.get_running_loop().create_task(self._work())
 
     @property
