@@ -298,3 +298,21 @@ def test_reg_query_sc_query_net_user() -> None:
     assert code == 0
     assert "*Administrators" in out
     assert _cmd(desktop, "net user mallory")[2] == 2
+
+
+def test_tpm_adapters_and_logical_disk() -> None:
+    desktop = _desktop()
+    state = desktop.view()
+    out, _, _ = _ps(desktop, "(Get-Tpm).TpmPresent")
+    assert out == str(state.tpm_present)
+    out, _, _ = _ps(desktop, "Get-NetAdapter -Physical | Select-Object -ExpandProperty Name")
+    assert out.split("\r\n") == [a["name"] for a in state.adapters]
+    out, _, code = _ps(
+        desktop,
+        "Get-CimInstance -ClassName Win32_LogicalDisk -Filter \"DeviceID='C:'\" | "
+        "Select-Object DeviceID,FreeSpace | ConvertTo-Json -Compress",
+    )
+    data = json.loads(out)
+    assert code == 0
+    assert data["DeviceID"] == "C:"
+    assert abs(data["FreeSpace"] / 1024**3 - state.volumes["C:"].free_gb) < 0.01

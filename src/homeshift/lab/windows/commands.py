@@ -719,6 +719,21 @@ def source(session: Session, stage: str) -> list[Any]:
                     "LastBootUpTime": 134_000_000_000_000_000 + state.boot_count * 10_000_000_000,
                 }
             ]
+        if cls == "win32_logicaldisk":
+            gib = 1024**3
+            disks: list[dict[str, Any]] = [
+                {
+                    "DeviceID": v.mount_point,
+                    "DriveType": 3,
+                    "Size": int(v.size_gb * gib),
+                    "FreeSpace": int(v.free_gb * gib),
+                }
+                for v in state.volumes.values()
+            ]
+            wanted = re.search(r"DeviceID\s*=\s*'([A-Za-z]:)'", str(params.get("filter", "")))
+            if wanted:
+                disks = [d for d in disks if str(d["DeviceID"]).lower() == wanted.group(1).lower()]
+            return disks
         if cls == "win32_computersystem":
             return [{"Name": state.hostname, "Domain": state.domain, "PartOfDomain": True}]
         raise PsError(
@@ -727,6 +742,27 @@ def source(session: Session, stage: str) -> list[Any]:
             "HRESULT 0x80041010,"
             "Microsoft.Management.Infrastructure.CimCmdlets.GetCimInstanceCommand",
         )
+    if name == "get-tpm":
+        return [
+            {
+                "TpmPresent": state.tpm_present,
+                "TpmReady": state.tpm_present,
+                "TpmEnabled": state.tpm_present,
+                "ManufacturerVersion": "7.2.2.0" if state.tpm_present else None,
+            }
+        ]
+    if name == "get-netadapter":
+        return [
+            {
+                "Name": a["name"],
+                "InterfaceDescription": "Intel(R) Ethernet Connection I219-LM"
+                if a["kind"] == "wired"
+                else "Intel(R) Wi-Fi 6 AX201 160MHz",
+                "Status": a["status"],
+                "PhysicalMediaType": "802.3" if a["kind"] == "wired" else "Native 802.11",
+            }
+            for a in state.adapters
+        ]
     if name == "get-localgroupmember":
         params = parse_params(rest, ("group",))
         group = _param(params, "group", "name") or ""
