@@ -1,8 +1,9 @@
 """pytest plugin shipped with homeshift (entry point ``pytest11: homeshift``).
 
 * registers the ``asa://`` testinfra backend (:mod:`homeshift.verify.asa_backend`);
-* options ``--homeshift-expect FILE`` (desktop and headend expectations) and
-  ``--homeshift-results FILE`` (per-host verdicts as ``results.json``, the board's input);
+* options ``--homeshift-expect FILE`` (desktop and headend expectations), ``--homeshift-plan``
+  (each headend's planned pool), ``--homeshift-results FILE`` (per-host verdicts as
+  ``results.json``, the board's input) and ``--homeshift-inventory`` (recorded in it);
 * fixtures ``homeshift_expectations``, ``homeshift_record`` and ``win`` (Windows modules bound
   to the current ``host``);
 * test modules that set ``homeshift_backends = ("winrm",)`` only run on hosts of those
