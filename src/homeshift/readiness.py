@@ -186,7 +186,13 @@ def member_budget(load: HeadendLoad, thresholds: Thresholds) -> int:
 
 
 def _overloaded(load: HeadendLoad, thresholds: Thresholds) -> bool:
-    return load.limit <= 0 or load.load_pct > thresholds.load_threshold_pct
+    """Above the load threshold, or holding sessions with no capacity at all (limit 0).
+
+    A headend with limit 0 and no sessions (a spare, not yet configured) simply adds nothing.
+    """
+    if load.limit <= 0:
+        return load.active > 0
+    return load.load_pct > thresholds.load_threshold_pct
 
 
 def assess_wave_capacity(
@@ -224,7 +230,7 @@ def assess_wave_capacity(
         f"headend {h.name} over its load threshold "
         f"({h.load_pct:.0f}% > {thresholds.load_threshold_pct:.0f}%)"
         if h.limit > 0
-        else f"headend {h.name} has no session limit"
+        else f"headend {h.name} has {h.active} sessions but no session capacity"
         for h in overloaded
     )
 

@@ -118,8 +118,8 @@ def parse_headend_loads(
 ) -> tuple[HeadendLoad, ...]:
     """Headend counters from ``[{"name", "active", "limit"}]``, ``{"headends": [...]}``,
     ``{name: {"active", "limit"}}`` or the lab's ``{"members": {name: {...}}}``. ``limit`` may
-    also be called ``capacity``, ``session_limit`` or ``licensed_peers`` (0 = not set); when
-    absent, ``limits`` (from the plan) supplies it.
+    also be called ``capacity``, ``session_limit`` or ``licensed_peers`` (0 = takes no sessions);
+    when absent, ``limits`` (from the plan) supplies it.
     """
     if isinstance(data, dict) and "headends" in data:
         data = data["headends"]
@@ -142,12 +142,13 @@ def parse_headend_loads(
         if not isinstance(raw, dict):
             raise InputFileError(f"{where}: entry must be an object")
         active = _non_negative_int(raw.get("active"), f"{where} 'active'")
-        # a configured limit of 0 means "none configured": the licence applies
+        # the first key present wins, 0 included: the lab reports limit 0 for a headend that
+        # cannot take AnyConnect sessions (not configured), which is no capacity, not unknown
         raw_limit = next(
             (
                 raw[k]
                 for k in ("limit", "capacity", "session_limit", "licensed_peers")
-                if raw.get(k) not in (None, 0)
+                if raw.get(k) is not None
             ),
             (limits or {}).get(name),
         )

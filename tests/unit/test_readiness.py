@@ -237,6 +237,11 @@ def test_headend_facts_accept_lists_maps_and_plan_limits() -> None:
     as_list = parse_headend_loads([{"name": "asa-02", "active": 5, "limit": 10}])
     as_map = parse_headend_loads({"headends": {"asa-02": {"active": 5}}}, limits={"asa-02": 10})
     assert as_list == as_map == (HeadendLoad("asa-02", 5, 10),)
+    lab = parse_headend_loads(
+        {"members": {"asa-01": {"active": 0, "limit": 0, "licensed_peers": 750}}},
+        limits={"asa-01": 5000},
+    )
+    assert lab == (HeadendLoad("asa-01", 0, 0),)  # not configured: takes no sessions
     with pytest.raises(
         InputFileError, match=re.escape("facts.json: headend asa-03: no session limit")
     ):
@@ -266,8 +271,17 @@ def test_more_demand_or_headroom_never_makes_a_wave_look_better(
     assert stricter.light.rank >= before.light.rank
 
 
-def test_headend_without_a_limit_counts_as_overloaded() -> None:
-    loads = (HeadendLoad("asa-01", 0, 1000), HeadendLoad("asa-09", 0, 0))
-    (wave,) = assess_wave_capacity((WaveDemand(1, (), 10),), loads, Thresholds())
+def test_headend_without_capacity_adds_nothing_and_is_overloaded_when_holding_sessions() -> None:
+    spare = (HeadendLoad("asa-01", 0, 1000), HeadendLoad("asa-09", 0, 0))
+    (wave,) = assess_wave_capacity((WaveDemand(1, (), 10),), spare, Thresholds())
+    assert (wave.light, wave.free, wave.reasons) == (Light.GREEN, 800, ())
+    holding = (HeadendLoad("asa-01", 0, 1000), HeadendLoad("asa-09", 5, 0))
+    (wave,) = assess_wave_capacity((WaveDemand(1, (), 10),), holding, Thresholds())
     assert wave.light is Light.YELLOW
-    assert wave.reasons == ("headend asa-09 has no session limit; the cluster can rebalance",)
+    assert wave.reasons == (
+        "headend asa-09 has 5 sessions but no session capacity; the cluster can rebalance",
+    )
+    (only_spares,) = assess_wave_capacity(
+        (WaveDemand(1, (), 10),), (HeadendLoad("asa-09", 0, 0),), Thresholds()
+    )
+    assert only_spares.light is Light.RED  # an unconfigured cluster has no room
