@@ -143,9 +143,12 @@ def test_store_consent_replaces_the_roster_column(tmp_path: Path) -> None:
         store.sync_roster(load_roster(FIXTURES / "roster.csv"))
         store.record_declaration("E0000005", date(2026, 11, 30), "hr")
         store.revoke_declaration("E0000001", reason="withdrawn")
+        store.set_wave_state(1, "done")
     result = CliRunner().invoke(app, [*ARGS, "--store", url, "--json"])
     assert result.exit_code == 0, result.output
-    agents = {a["employee_id"]: a for a in json.loads(result.stdout)["agents"]}
+    data = json.loads(result.stdout)
+    assert [w["demand"] for w in data["waves"]] == [0, 1]  # wave 1 is at home: no demand
+    agents = {a["employee_id"]: a for a in data["agents"]}
     assert agents["E0000001"]["light"] == "red"
     assert "no signed data-protection declaration on file" in agents["E0000001"]["reasons"]
     assert "no signed data-protection declaration on file" not in agents["E0000005"]["reasons"]

@@ -34,12 +34,16 @@ def _moved(text: str) -> set[int]:
         raise typer.BadParameter(f"--moved {text!r} must be wave numbers like 1,2") from None
 
 
-def _store_consents(url: str) -> dict[str, date | None]:
+def _from_store(url: str) -> tuple[dict[str, date | None], set[int]]:
+    """Consent per agent (revoked = none) and the waves the migration finished (``done``)."""
     from homeshift.state.store import Store, StoreError
 
     try:
         with Store.open(url, upgrade_schema=False) as store:
-            return {d.employee_id: d.signed_on if d.active else None for d in store.declarations()}
+            consents = {
+                d.employee_id: d.signed_on if d.active else None for d in store.declarations()
+            }
+            return consents, store.waves_in_state("done")
     except StoreError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
@@ -56,9 +60,14 @@ def load_readiness(
     store: str | None = None,
 ) -> Readiness:
     """Read every input, or exit 2 naming the file and entry that is wrong."""
+    consents: dict[str, date | None] | None = None
+    moved_waves = _moved(moved)
+    if store:
+        consents, done = _from_store(store)
+        moved_waves |= done
     try:
         agents = load_roster(roster)
-        plan_inputs = read_plan(plan, _moved(moved)) if plan else PlanInputs()
+        plan_inputs = read_plan(plan, moved_waves) if plan else PlanInputs()
         results = read_results(verification) if verification else None
         loads: tuple[HeadendLoad, ...] = ()
         if headends is not None:
@@ -70,7 +79,6 @@ def load_readiness(
     except (RosterError, InputFileError, ResultsFileError, LabControlError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
-    consents = _store_consents(store) if store else None
     return assess(
         agents,
         plan_inputs.waves,
@@ -96,7 +104,8 @@ def board(
         Path | None, typer.Option("--lab", help="Read live headend counters from this lab.")
     ] = None,
     store: Annotated[
-        str | None, typer.Option(help="State store URL: consent from the store, not the CSV.")
+        str | None,
+        typer.Option(help="State store URL: consent and finished (moved) waves from the store."),
     ] = None,
     moved: Annotated[str, typer.Option(help="Waves already at home, e.g. 1,2.")] = "",
     max_utilisation: Annotated[float, typer.Option(min=0.01, max=1.0)] = 0.8,
