@@ -141,3 +141,13 @@ def test_login_banner_and_auto_enable(asa_lab: AsaLab, fault) -> None:  # type: 
     with asa_lab.connect("asa-02", secret=False) as conn:
         assert conn.find_prompt() == "asa-02#"
         assert "Username : admin" in conn.send_command("show curpriv")
+
+
+def test_failover_prompt(asa_lab: AsaLab, fault) -> None:  # type: ignore[no-untyped-def]
+    fault("asa-01", "failover_prompt", role="pri/act")
+    with asa_lab.connect("asa-01") as conn:
+        assert conn.find_prompt() == "asa-01/pri/act#"
+        assert conn.base_prompt == "asa-01/pri/act"
+        out = conn.send_config_set(["ip local pool FO-TEST 10.77.0.1-10.77.0.9"])
+        assert "asa-01/pri/act(config)#" in out
+        conn.send_config_set(["no ip local pool FO-TEST"])

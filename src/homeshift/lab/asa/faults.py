@@ -15,6 +15,7 @@ FAULTS = (
     "anonymous_reporting_notice",
     "login_banner",
     "auto_enable",
+    "failover_prompt",
 )
 
 DEFAULT_REJECT_MESSAGE = "ERROR: Command authorization failed"
@@ -32,6 +33,8 @@ class HeadendFaults:
     #: first prompt, and ``aaa authorization exec ... auto-enable`` (login lands at ``#``)
     login_banner: str | None = None
     auto_enable: bool = False
+    #: ``pri/act`` etc.: prompts of a failover unit (``asa-01/pri/act#``, asa-cli.md §1.5)
+    failover_role: str | None = None
 
     def rejection(self, line: str) -> str | None:
         for pattern, message in self.reject:
@@ -49,6 +52,7 @@ class HeadendFaults:
             "anonymous_reporting_notice": self.anonymous_reporting_notice,
             "login_banner": self.login_banner is not None,
             "auto_enable": self.auto_enable,
+            "failover_prompt": self.failover_role,
         }
 
 
@@ -83,5 +87,10 @@ def apply_fault(faults: HeadendFaults, fault: str, params: dict[str, Any]) -> No
         faults.login_banner = str(params.get("text", "Authorized access only."))
     elif fault == "auto_enable":
         faults.auto_enable = True
+    elif fault == "failover_prompt":
+        role = str(params.get("role", "pri/act"))
+        if role not in ("pri/act", "pri/stby", "sec/act", "sec/stby"):
+            raise ValueError(f"failover_prompt: role {role!r} is not pri|sec/act|stby")
+        faults.failover_role = role
     else:
         raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")

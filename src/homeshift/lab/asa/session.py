@@ -120,7 +120,9 @@ class CliSession:
         return self.mode != USER
 
     def prompt(self) -> str:
-        return f"{self.device.config.hostname}{PROMPTS[self.mode]} "
+        role = self.device.faults.failover_role
+        unit = f"/{role}" if role else ""  # failover pair: asa-01/pri/act#
+        return f"{self.device.config.hostname}{unit}{PROMPTS[self.mode]} "
 
     def write(self, text: str) -> None:
         self.output.append(text)
