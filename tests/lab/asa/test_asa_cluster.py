@@ -52,6 +52,10 @@ def test_director_is_highest_priority_then_lowest_outside_address(tmp_path: Path
     director, members = Cluster([a, b, c]).members("198.51.100.200")
     assert director is b  # priority 9 beats 5; b's outside address is lower than c's
     assert members == [a, b, c]
+    clusters = Cluster([a, b, c]).sessions()["clusters"]
+    assert clusters == {
+        "198.51.100.200": {"director": "asa-02", "members": ["asa-01", "asa-02", "asa-03"]}
+    }
 
 
 def test_member_with_other_cluster_key_is_left_out(tmp_path: Path) -> None:

@@ -333,4 +333,11 @@ class Cluster:
                 "pools": pool_info,
                 "cpu_percent": cpu_percent(device),
             }
-        return {"members": out, "refusals_by_reason": dict(self.refusals)}
+        clusters = {}
+        for ip in self.cluster_ips():
+            director, members = self.members(ip)
+            clusters[ip] = {
+                "director": director.name if director else None,
+                "members": [m.name for m in members],
+            }
+        return {"members": out, "clusters": clusters, "refusals_by_reason": dict(self.refusals)}
