@@ -79,6 +79,10 @@ class Probe:
         self._loaded = False
         self._data: Any = None
 
+    @property
+    def host(self) -> CommandHost:
+        return self._host
+
     def script(self) -> str:
         raise NotImplementedError
 
