@@ -110,3 +110,14 @@ def test_show_cpu_clock_and_sessions_op(vpn_lab: AsaLab) -> None:
     stats = call(vpn_lab.lab_dir, "asa.sessions")["members"]["asa-01"]
     assert stats["active"] == 15 and stats["peak"] == 15 and stats["limit"] == 100
     assert stats["cpu_percent"] == int(cpu.split("= ")[1].split("%")[0])
+
+
+def test_show_interface_ip_brief_parses(vpn_lab: AsaLab) -> None:
+    with vpn_lab.connect("asa-02") as conn:
+        parsed = conn.send_command("show interface ip brief", use_textfsm=True)
+        nameif = conn.send_command("show nameif")
+    rows = {row["interface"]: row for row in parsed}
+    assert rows["GigabitEthernet0/0"]["ip_address"] == "198.51.100.11"
+    assert rows["GigabitEthernet0/0"]["status"] == "up"
+    assert rows["Management0/0"]["status"] == "administratively down"
+    assert "GigabitEthernet0/1       inside                   100" in nameif

@@ -119,6 +119,25 @@ def show_terminal(width: int, pager_lines: int) -> str:
     return f"Width = {width}, no monitor\nterminal interactive\n"
 
 
+def show_interface_ip_brief(device: Headend) -> str:
+    lines = ["Interface                  IP-Address      OK? Method Status                Protocol"]
+    for interface in device.config.interfaces.values():
+        address = interface.ip or "unassigned"
+        method = "CONFIG" if interface.ip else "unset"
+        status, proto = ("administratively down", "down") if interface.shutdown else ("up", "up")
+        lines.append(f"{interface.hardware:<26} {address:<15} YES {method:<6} {status:<21} {proto}")
+    return "\n".join(lines) + "\n"
+
+
+def show_nameif(device: Headend) -> str:
+    lines = ["Interface                Name                     Security"]
+    for interface in device.config.interfaces.values():
+        if interface.nameif:
+            level = interface.security_level if interface.security_level is not None else 0
+            lines.append(f"{interface.hardware:<24} {interface.nameif:<24} {level:3d}")
+    return "\n".join(lines) + "\n"
+
+
 def show_cpu_usage(device: Headend) -> str:
     cpu = cpu_percent(device)
     return f"CPU utilization for 5 seconds = {cpu}%; 1 minute: {cpu}%; 5 minutes: {cpu}%\n"

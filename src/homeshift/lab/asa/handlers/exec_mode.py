@@ -297,6 +297,14 @@ def do_show_sessiondb(cli: CliSession, rest: str = "") -> None:
     raise BadWord(2)
 
 
+def do_show_interface_ip_brief(cli: CliSession) -> None:
+    cli.write(outputs.show_interface_ip_brief(cli.device))
+
+
+def do_show_nameif(cli: CliSession) -> None:
+    cli.write(outputs.show_nameif(cli.device))
+
+
 def do_show_load_balancing(cli: CliSession) -> None:
     cli.write(outputs.show_vpn_load_balancing(cli.device, cli.cluster))
 
@@ -322,6 +330,8 @@ SHOW_PRIVILEGED = [
     cmd("show cpu usage *", do_show_cpu),
     cmd("show vpn-sessiondb *", do_show_sessiondb),
     cmd("show vpn load-balancing", do_show_load_balancing),
+    cmd("show interface ip brief", do_show_interface_ip_brief),
+    cmd("show nameif", do_show_nameif),
     cmd("show ip local pool {}", do_show_ip_local_pool),
     cmd("write memory", do_write_memory),
     cmd("write", do_write_memory),
