@@ -294,7 +294,8 @@ class NetmikoAsaCli:
 
 
 def _error_text(output: str, start: int) -> str:
-    """The device's error line(s), starting at the match, without the trailing prompt."""
+    """The device's error line(s), from the start of the matching line, without the prompt."""
+    start = output.rfind("\n", 0, start) + 1
     lines = [line for line in output[start:].splitlines() if line.strip()]
     kept = [line for line in lines if not re.match(r"^\S+(\(config[^)]*\))?#\s*$", line)]
     return " ".join(kept).strip() or output.strip()
