@@ -224,3 +224,28 @@ def test_cli_converge_check_then_apply(converge_lab: ConvergeLab) -> None:
     assert result["saved"] and result["lines_sent"] > 15 and result["ssh_sessions"] == 1
     assert CLUSTER_KEY not in checked.output + applied.output
     assert "tunnel-group HS-TG-HOMEOFFICE" in converge_lab.running("asa-01")
+
+
+def test_strict_host_key_policy(converge_lab: ConvergeLab, tmp_path: Path) -> None:
+    import asyncssh
+
+    from homeshift.asa.transport import AsaConnection, NetmikoAsaCli, TransportError
+
+    host_vars = converge_lab.host_vars("asa-02")
+    strict_unknown = AsaConnection.from_host_vars("asa-02", host_vars, ssh_strict=True)
+    with pytest.raises(TransportError, match="cannot open SSH session"):
+        NetmikoAsaCli(strict_unknown).show("show version")
+
+    key = asyncssh.read_private_key(str(converge_lab.lab_dir / "asa" / "ssh_host_ed25519_key"))
+    known = tmp_path / "known_hosts"
+    public = key.export_public_key().decode().split()[:2]
+    address = f"[{host_vars['ansible_host']}]:{host_vars['ansible_port']}"
+    known.write_text(f"{address} {' '.join(public)}\n")
+    trusted = AsaConnection.from_host_vars(
+        "asa-02", host_vars, ssh_strict=True, known_hosts=str(known)
+    )
+    cli = NetmikoAsaCli(trusted)
+    try:
+        assert "Cisco Adaptive Security Appliance" in cli.show("show version")
+    finally:
+        cli.close()
