@@ -465,7 +465,9 @@ def inverse(applied: Sequence[str], have: RavpnConfig) -> list[str]:
                 if words[1] not in have_policies:
                     steps = [((), group_policy.render_removal(words[1]))]
             elif words[:1] == ["tunnel-group"] and words[2:3] == ["type"]:
-                if words[1] not in have_groups:
+                old_group = have_groups.get(words[1])
+                if old_group is None or old_group.type != words[3:4][0]:
+                    # new, or re-created with another type: clear it before restoring the old
                     steps = [((), tunnel_group.render_removal(words[1]))]
             elif words[:3] == ["clear", "configure", "group-policy"]:
                 if words[3] in have_policies:

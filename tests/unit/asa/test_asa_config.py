@@ -271,3 +271,19 @@ def test_to_dict_and_redact_hide_the_cluster_key() -> None:
     shown = redact("\n".join(diff(want, EMPTY, "merged")), want.secrets())
     assert CLUSTER_KEY not in shown
     assert " cluster key *****" in shown
+
+
+def test_tunnel_group_type_change_is_recreated_and_undone() -> None:
+    have = parse_running_config(
+        "tunnel-group T type ipsec-l2l\ntunnel-group T general-attributes\n"
+        " default-group-policy DfltGrpPolicy\n"
+    )
+    want = RavpnConfig.from_dict({"tunnel_groups": [{"name": "T", "type": "remote-access"}]})
+    commands = diff(want, have, "merged")
+    assert commands == ["clear configure tunnel-group T", "tunnel-group T type remote-access"]
+    assert inverse(commands, have) == [
+        "clear configure tunnel-group T",
+        "tunnel-group T type ipsec-l2l",
+        "tunnel-group T general-attributes",
+        " default-group-policy DfltGrpPolicy",
+    ]
