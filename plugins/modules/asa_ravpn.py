@@ -130,6 +130,12 @@ lines_sent:
   description: Configuration lines sent in this run (0 when nothing changed).
   returned: acting states
   type: int
+config_lines_sent:
+  description:
+    - Configuration lines the transport actually sent, rollback included.
+    - Also counted when the session dropped mid-push.
+  returned: when a device was contacted
+  type: int
 ssh_sessions:
   description: SSH sessions opened (1 per run).
   returned: when a device was contacted

@@ -25,6 +25,7 @@ from homeshift.asa.config import (
     diff,
     inverse,
     parse_running_config,
+    redact,
     redact_lines,
     validate,
 )
@@ -90,6 +91,7 @@ def converge(
     except TransportError as exc:
         return _failure(str(exc))
     before = have.to_dict()
+    secrets += have.secrets()  # a key the device shows in clear must not leak via an undo
     try:
         validate(want, have, other_pools=other_pools, state=state)
     except ValidationError as exc:
@@ -114,7 +116,8 @@ def converge(
             cli.configure(undo)
         except (CommandRejected, TransportError) as undo_exc:
             return _failure(
-                f"{message}; ROLLBACK FAILED ({undo_exc}); running-config differs from "
+                f"{message}; ROLLBACK FAILED ({redact(str(undo_exc), secrets)}); "
+                "running-config differs from "
                 "startup-config, nothing was saved",
                 before=before,
                 commands=shown,
