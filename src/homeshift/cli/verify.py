@@ -44,6 +44,9 @@ def verify(
         str | None, typer.Option(help="Ansible host pattern, e.g. 'desktops:&BER*'.")
     ] = None,
     suite: Annotated[str, typer.Option(help="desktop, headend or all.")] = "all",
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=256, help="Desktops read in parallel.")
+    ] = 8,
     pytest_arg: Annotated[
         list[str] | None, typer.Option("--pytest-arg", help="Extra pytest argument (repeatable).")
     ] = None,
@@ -72,7 +75,15 @@ def verify(
     )
     try:
         run = run_suites(
-            targets, results, suite_name, expect, plan, junit, pytest_arg or (), str(inventory)
+            targets,
+            results,
+            suite_name,
+            expect,
+            plan,
+            junit,
+            pytest_arg or (),
+            str(inventory),
+            concurrency,
         )
     except ExpectationsError as exc:
         err.print(f"[red]{exc}[/red]")

@@ -15,7 +15,9 @@ Every hook is inert for test modules that do not opt in, so the plugin is safe t
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,8 @@ from homeshift.verify import asa_backend
 from homeshift.verify.desktop import (
     DesktopExpectations,
     DesktopExpectationSet,
+    Finding,
+    check_desktop,
     load_expectation_set,
 )
 from homeshift.verify.expectations import HeadendExpectations, load_headend_expectations
@@ -107,15 +111,64 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Inventory path recorded in results.json (set by `homeshift verify`).",
     )
     group.addoption(
+        "--homeshift-concurrency",
+        dest="homeshift_concurrency",
+        type=int,
+        default=8,
+        help="Desktops read in parallel (one PowerShell command each); default 8.",
+    )
+    group.addoption(
         "--homeshift-results",
         dest="homeshift_results",
         help="Write per-host verdicts here (results.json, read by `homeshift board`).",
     )
 
 
+class DesktopPrefetch:
+    """Reads every desktop of the session in parallel on first use, so the per-host tests only
+    look up findings: verification time is network-bound, not test-order-bound."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.concurrency = max(1, concurrency)
+        self.hosts: dict[str, Any] = {}
+        self._findings: dict[str, list[Finding]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(host: Any) -> str:
+        return str(host.backend.get_pytest_id()) + f":{getattr(host.backend.host, 'port', '')}"
+
+    def findings(self, host: Any, expectations: Expectations) -> list[Finding]:
+        key = self.key(host)
+        with self._lock:
+            if key not in self._findings:
+                pending = {k: h for k, h in self.hosts.items() if k not in self._findings}
+                pending.setdefault(key, host)
+                with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+                    done = pool.map(lambda h: _read_desktop(h, expectations), pending.values())
+                    self._findings.update(zip(pending, done, strict=True))
+            return self._findings[key]
+
+
+def _read_desktop(host: Any, expectations: Expectations) -> list[Finding]:
+    expected = expectations.desktop_for(host)
+    if expected.empty:
+        return []
+    try:
+        return check_desktop(host, expected)
+    except Exception as exc:  # unreachable, refused credentials, ...: the host is red
+        return [Finding("unreachable", f"not reachable: {type(exc).__name__}: {exc}")]
+
+
+_PREFETCH = pytest.StashKey[DesktopPrefetch]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     asa_backend.register()
     config.stash[_RECORDER] = Recorder()
+    config.stash[_PREFETCH] = DesktopPrefetch(
+        int(config.getoption("homeshift_concurrency", 8) or 8)
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -133,6 +186,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+    prefetch = config.stash[_PREFETCH]
+    for item in keep:
+        callspec = getattr(item, "callspec", None)
+        host = callspec.params.get("_testinfra_host") if callspec is not None else None
+        if host is not None and host.backend.NAME == "winrm":
+            prefetch.hosts.setdefault(DesktopPrefetch.key(host), host)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -178,6 +237,15 @@ def homeshift_record(
         recorder.record(host_name(host), kind, [str(f) for f in failures], active, limit)
 
     return record
+
+
+@pytest.fixture(scope="session")
+def homeshift_desktop_findings(
+    pytestconfig: pytest.Config, homeshift_expectations: Expectations
+) -> Callable[[Any], list[Finding]]:
+    """``homeshift_desktop_findings(host)``: the host's findings (all desktops read in parallel)."""
+    prefetch = pytestconfig.stash[_PREFETCH]
+    return lambda host: prefetch.findings(host, homeshift_expectations)
 
 
 class Windows:

@@ -48,6 +48,7 @@ def pytest_args(
     junit: Path | None,
     extra: Sequence[str] = (),
     inventory: str = "",
+    concurrency: int = 8,
 ) -> list[str]:
     args = [
         *suite_paths(suite),
@@ -63,6 +64,7 @@ def pytest_args(
         "-q",
         f"--hosts={','.join(t.spec for t in targets)}",
         f"--homeshift-results={results}",
+        f"--homeshift-concurrency={concurrency}",
     ]
     if inventory:
         args.append(f"--homeshift-inventory={inventory}")
@@ -84,6 +86,7 @@ def run_suites(
     junit: Path | None = None,
     extra: Sequence[str] = (),
     inventory: str = "",
+    concurrency: int = 8,
 ) -> VerifyRun:
     import pytest
 
@@ -93,7 +96,11 @@ def run_suites(
             asa_backend.ENABLE_SECRETS[target.key] = target.enable_secret
     try:
         code = int(
-            pytest.main(pytest_args(targets, suite, results, expect, plan, junit, extra, inventory))
+            pytest.main(
+                pytest_args(
+                    targets, suite, results, expect, plan, junit, extra, inventory, concurrency
+                )
+            )
         )
     finally:
         for target in targets:

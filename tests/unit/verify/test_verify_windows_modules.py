@@ -214,3 +214,39 @@ def test_win_fixture_facade_binds_the_modules_to_the_host() -> None:
     assert (service.status, product.version, value.value) == ("Running", "5.1.4.74", "25")
     assert digest.sha256 == hashlib.sha256(PROFILE_TEXT.encode()).hexdigest()
     assert profile.content == PROFILE_TEXT
+
+
+def test_prefetch_reads_every_desktop_once_in_parallel() -> None:
+    from types import SimpleNamespace
+
+    from homeshift.verify.desktop import DesktopExpectationSet
+    from homeshift.verify.expectations import HeadendExpectations
+    from homeshift.verify.pytest_plugin import DesktopPrefetch, Expectations
+
+    class Host(FakeWindowsHost):
+        def __init__(self, name: str, answers: dict[str, str]) -> None:
+            super().__init__(answers)
+            spec = SimpleNamespace(name=name, port=5985)
+            self.backend = SimpleNamespace(
+                host=spec, get_pytest_id=lambda: f"winrm://{name}", get_hostname=lambda: name
+            )
+
+    class DeadHost(Host):
+        def run(self, command: str, *args: str) -> SimpleNamespace:
+            raise ConnectionRefusedError("refused")
+
+    hosts = [Host(f"10.0.0.{i}", answers_for_converged()) for i in range(5)]
+    dead = DeadHost("10.0.0.99", {})
+    prefetch = DesktopPrefetch(concurrency=4)
+    for host in [*hosts, dead]:
+        prefetch.hosts[DesktopPrefetch.key(host)] = host
+    expectations = Expectations(
+        DesktopExpectationSet(expectations_from_resources(RESOURCES)), HeadendExpectations()
+    )
+    assert prefetch.findings(hosts[0], expectations) == []
+    assert [len(h.commands) for h in hosts] == [1] * 5  # all read on first use
+    assert prefetch.findings(hosts[3], expectations) == []
+    assert [len(h.commands) for h in hosts] == [1] * 5  # and never again
+    (finding,) = prefetch.findings(dead, expectations)
+    assert finding.area == "unreachable"
+    assert str(finding) == "not reachable: ConnectionRefusedError: refused"

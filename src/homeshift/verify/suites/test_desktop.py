@@ -1,4 +1,5 @@
-"""Desktop verification: the converged state, read back in ONE PowerShell command per desktop.
+"""Desktop verification: the converged state, read back in ONE PowerShell command per desktop,
+all desktops of the run in parallel (``--homeshift-concurrency``, default 8).
 
 One test per area (VPN client, services, registry, files/VPN profile) so the JUnit report says
 what is wrong; the verdict recorded for the board holds every finding of the host.
@@ -10,20 +11,21 @@ from typing import Any
 
 import pytest
 
-from homeshift.verify.desktop import Finding, check_desktop
+from homeshift.verify.desktop import Finding
 
 homeshift_backends = ("winrm",)
 
 
 @pytest.fixture(scope="module")
-def findings(host: Any, homeshift_expectations: Any, homeshift_record: Any) -> list[Finding]:
-    expected = homeshift_expectations.desktop_for(host)
-    if expected.empty:
+def findings(
+    host: Any,
+    homeshift_expectations: Any,
+    homeshift_record: Any,
+    homeshift_desktop_findings: Any,
+) -> list[Finding]:
+    if homeshift_expectations.desktop_for(host).empty:
         pytest.skip("no desktop expectations given (--homeshift-expect FILE)")
-    try:
-        found = check_desktop(host, expected)
-    except Exception as exc:  # unreachable, refused credentials, ...: the host is red
-        found = [Finding("unreachable", f"not reachable: {type(exc).__name__}: {exc}")]
+    found: list[Finding] = homeshift_desktop_findings(host)  # every desktop read in parallel
     homeshift_record(host, "desktop", found)
     return found
 
