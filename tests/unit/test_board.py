@@ -202,3 +202,25 @@ def test_verify_cli_rejects_bad_inputs_with_exit_2(tmp_path: Path) -> None:
         app, ["verify", "-i", str(inventory), "--expect", str(tmp_path / "x.yml")]
     )
     assert no_expect.exit_code == 2
+
+
+def test_several_verification_files_merge(tmp_path: Path) -> None:
+    later = tmp_path / "site-run.json"
+    later.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "inventory": "leipzig.yml",
+                "hosts": {
+                    "BER-D0000002": {"kind": "desktop", "ok": True, "failures": []},
+                    "LEJ-D0000006": {"kind": "desktop", "ok": True, "failures": []},
+                },
+            }
+        )
+    )
+    result = CliRunner().invoke(app, [*ARGS, "--verification", str(later), "--json"])
+    assert result.exit_code == 0, result.output
+    agents = {a["employee_id"]: a for a in json.loads(result.stdout)["agents"]}
+    assert agents["E0000002"]["light"] == "green"  # the later run replaced the failed verdict
+    assert agents["E0000001"]["light"] == "green"  # kept from the first file
+    assert agents["E0000006"]["reasons"] == ["not in any wave of the plan"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +22,7 @@ from homeshift.readiness_inputs import (
     read_plan,
 )
 from homeshift.roster import RosterError, load_roster
-from homeshift.verify.results import ResultsFileError, read_results
+from homeshift.verify.results import ResultsFileError, merge_results, read_results
 
 app = typer.Typer(help="Traffic lights: per agent, team, site, office and wave.")
 err = Console(stderr=True, soft_wrap=True)  # one line per error, grep-able in CI logs
@@ -52,7 +53,7 @@ def _from_store(url: str) -> tuple[dict[str, date | None], set[int]]:
 def load_readiness(
     roster: Path,
     plan: Path | None,
-    verification: Path | None,
+    verification: Sequence[Path],
     headends: Path | None,
     lab_dir: Path | None,
     moved: str,
@@ -68,7 +69,7 @@ def load_readiness(
     try:
         agents = load_roster(roster)
         plan_inputs = read_plan(plan, moved_waves) if plan else PlanInputs()
-        results = read_results(verification) if verification else None
+        results = merge_results([read_results(path) for path in verification])
         loads: tuple[HeadendLoad, ...] = ()
         if headends is not None:
             loads = read_headend_loads(headends, plan_inputs.session_limits)
@@ -95,7 +96,8 @@ def board(
     roster: Annotated[Path, typer.Option(help="Roster CSV.")],
     plan: Annotated[Path | None, typer.Option(help="Plan file (JSON/YAML) with waves.")] = None,
     verification: Annotated[
-        Path | None, typer.Option(help="results.json written by `homeshift verify`.")
+        list[Path] | None,
+        typer.Option(help="results.json of `homeshift verify` (repeatable: per-site runs merge)."),
     ] = None,
     headends: Annotated[
         Path | None, typer.Option(help="Headend counters (JSON/YAML): name, active, limit.")
@@ -125,7 +127,7 @@ def board(
     """Show the lights; exit 1 when red exceeds --max-red, 2 when an input is invalid."""
     thresholds = Thresholds(max_utilisation, headroom, load_threshold)
     readiness = load_readiness(
-        roster, plan, verification, headends, lab_dir, moved, thresholds, store
+        roster, plan, verification or [], headends, lab_dir, moved, thresholds, store
     )
     if as_json:
         typer.echo(json.dumps(readiness_json(readiness), indent=2))

@@ -20,7 +20,7 @@ Written by ``homeshift verify``; format version 1::
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,6 +80,18 @@ class VerificationResults:
             "inventory": self.inventory,
             "hosts": hosts,
         }
+
+
+def merge_results(parts: Sequence[VerificationResults]) -> VerificationResults | None:
+    """Several runs (per site, per wave) as one; a host in a later part replaces an earlier one."""
+    if not parts:
+        return None
+    hosts: dict[str, HostResult] = {}
+    for part in parts:
+        hosts.update(part.hosts)
+    return VerificationResults(
+        hosts, ", ".join(p.inventory for p in parts if p.inventory), parts[-1].created
+    )
 
 
 def parse_results(data: Any, source: str = "<memory>") -> VerificationResults:
