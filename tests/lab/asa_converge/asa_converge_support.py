@@ -160,7 +160,13 @@ class ConvergeLab:
 
 
 def settings() -> HeadendSettings:
-    return HeadendSettings(cluster_ip=CLUSTER_IP, anyconnect_image="disk0:/anyconnect-win-4.10.pkg")
+    """The role's defaults (roles/ras_headend/defaults) with the lab's AnyConnect image."""
+    return HeadendSettings(
+        cluster_ip=CLUSTER_IP,
+        anyconnect_image="disk0:/anyconnect-win-4.10.pkg",
+        anyconnect_profile_name="HS-HOMEOFFICE",
+        anyconnect_profile_path="disk0:/hs-homeoffice.xml",
+    )
 
 
 def start_converge_lab(lab_dir: Path, headends: int = 2, spares: int = 1) -> ConvergeLab:

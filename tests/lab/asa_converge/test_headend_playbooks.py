@@ -81,6 +81,7 @@ def test_check_mode_with_diff_shows_drift_and_changes_nothing(converge_lab: Conv
     assert "vpn load-balancing" in checked.stdout and " priority 9" in checked.stdout
     assert converge_lab.running("asa-02") == drifted
     assert _recap(checked.stdout)["asa-02"]["changed"] == 1
+    assert _recap(checked.stdout)["asa-01"]["changed"] == 0  # only the drifted member differs
 
 
 def test_rejected_line_fails_the_run_with_the_device_message(converge_lab: ConvergeLab) -> None:
@@ -168,3 +169,24 @@ def test_scale_out_failure_exits_non_zero_with_a_summary(
     assert summary["added_headends"] == ["asa-03"] and summary["converged"] == []
     assert "device rejected" in run.stdout
     assert converge_lab.running("asa-03") == before  # rolled back
+
+
+def test_dropped_session_fails_the_host_and_the_next_run_converges(
+    converge_lab: ConvergeLab,
+) -> None:
+    converge_lab.wipe("asa-01")
+    converge_lab.converge("asa-02")
+    converge_lab.call("asa.inject_fault", host="asa-01", fault="drop_after_commands", n=14)
+    try:
+        dropped = converge_lab.playbook("headends.yml", "-e", "ras_headend_read_timeout=3")
+    finally:
+        converge_lab.call("asa.clear_faults", host="asa-01")
+    assert dropped.returncode != 0
+    assert _recap(dropped.stdout)["asa-01"]["failed"] == 1
+    # canary batch of one: asa-02 is in the next batch and is not touched after the failure
+    assert "asa-02" not in _recap(dropped.stdout)
+    again = converge_lab.playbook("headends.yml")
+    assert again.returncode == 0, again.stdout[-3000:]
+    recap = _recap(again.stdout)
+    assert recap["asa-01"]["changed"] == 1 and recap["asa-02"]["changed"] == 0
+    assert "tunnel-group HS-TG-HOMEOFFICE" in converge_lab.running("asa-01")
