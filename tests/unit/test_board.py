@@ -202,6 +202,11 @@ def test_verify_cli_rejects_bad_inputs_with_exit_2(tmp_path: Path) -> None:
         app, ["verify", "-i", str(inventory), "--expect", str(tmp_path / "x.yml")]
     )
     assert no_expect.exit_code == 2
+    bad = tmp_path / "bad.yml"
+    bad.write_text("headend:\n  min_free_sessions: -1\n")
+    bad_expect = CliRunner().invoke(app, ["verify", "-i", str(inventory), "--expect", str(bad)])
+    assert bad_expect.exit_code == 2
+    assert "headend.min_free_sessions must be an integer >= 0" in bad_expect.stderr
 
 
 def test_several_verification_files_merge(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from homeshift.verify.desktop import ExpectationsError
+from homeshift.verify.desktop import ExpectationsError, load_expectation_set
+from homeshift.verify.expectations import load_headend_expectations
 from homeshift.verify.inventory import InventoryError, Target, load_targets
 from homeshift.verify.results import ResultsFileError, read_results
 from homeshift.verify.runner import Suite, run_suites
@@ -58,6 +59,13 @@ def verify(
         if path is not None and not path.is_file():
             err.print(f"[red]{what} {path} does not exist[/red]")
             raise typer.Exit(2)
+    if expect is not None:
+        try:  # fail before connecting to anything, with the file and entry named
+            load_expectation_set(expect)
+            load_headend_expectations(expect)
+        except ExpectationsError as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
     try:
         targets = load_targets(inventory, limit)
     except InventoryError as exc:
@@ -101,6 +109,9 @@ def verify(
         table.add_row(result.host, result.kind, verdict, "\n".join(result.failures))
     err.print(table)
     err.print(f"results: {results}" + (f"  junit: {junit}" if junit else ""))
+    if not verdicts.hosts:
+        err.print("[red]no host verdicts were recorded (see the pytest output above)[/red]")
+        raise typer.Exit(2)
     if run.exit_code not in (0, 1):
         err.print(f"[red]pytest ended with exit code {run.exit_code}[/red]")
         raise typer.Exit(2)
