@@ -136,3 +136,20 @@ def run_desktops_playbook(
         report.get("custom", {}),
         results_file,
     )
+
+
+def run_adhoc(
+    lab: DesktopLab, tmp: Path, host: str, module: str
+) -> subprocess.CompletedProcess[str]:
+    """``ansible HOST -m MODULE`` against the lab inventory (one-line output per host)."""
+    env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+        "ANSIBLE_LOCAL_TEMP": str(tmp / "ansible-local"),
+        "ANSIBLE_HOME": str(tmp / "ansible-home"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
+        "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.minimal",
+    }
+    command = [str(VENV_BIN / "ansible"), host, "-i", str(lab.inventory), "-m", module]
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)

@@ -7,11 +7,18 @@ Every run's stdout/stderr is checked for the lab password by the helper (secrets
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from desktops_lab_support import CLUSTER_ADDRESS, DesktopLab, PlaybookRun, run_desktops_playbook
+from desktops_lab_support import (
+    CLUSTER_ADDRESS,
+    DesktopLab,
+    PlaybookRun,
+    run_adhoc,
+    run_desktops_playbook,
+)
 
 pytestmark = [pytest.mark.lab, pytest.mark.playbook]
 
@@ -240,3 +247,15 @@ def test_secrets_stay_out_of_verbose_output_diff_and_log(
     assert password not in run.results_file.read_text()
     assert "ESTABLISH" not in run.stdout  # no connection plugin: pywinrm is driven by the core
     assert run.results[host]["diff"], "a fresh desktop shows a diff"
+
+
+def test_desktop_facts_preflight(desktop_lab: DesktopLab, tmp_path: Path) -> None:
+    host = desktop_lab.hosts[10]
+    proc = run_adhoc(desktop_lab, tmp_path, host, "homeshift.core.desktop_facts")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert desktop_lab.vars["ansible_password"] not in proc.stdout + proc.stderr
+    payload = json.loads(proc.stdout.split("=>", 1)[1])
+    facts = payload["ansible_facts"]["homeshift_desktop"]
+    assert facts["hostname"].upper() == host.upper()
+    assert facts["os"]["build"] > 0
+    assert payload["changed"] is False
