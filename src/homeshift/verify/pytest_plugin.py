@@ -19,19 +19,11 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from homeshift.verify import asa_backend
-from homeshift.verify.desktop import (
-    DesktopExpectations,
-    DesktopExpectationSet,
-    Finding,
-    check_desktop,
-    load_expectation_set,
-)
-from homeshift.verify.expectations import HeadendExpectations, load_headend_expectations
 from homeshift.verify.results import HostKind, HostResult, VerificationResults, write_results
 from homeshift.verify.windows import (
     Batch,
@@ -41,6 +33,10 @@ from homeshift.verify.windows import (
     VpnProfile,
     WindowsServiceState,
 )
+
+if TYPE_CHECKING:  # the plugin loads in every pytest run: import the rest only when used
+    from homeshift.verify.desktop import DesktopExpectations, DesktopExpectationSet, Finding
+    from homeshift.verify.expectations import HeadendExpectations
 
 asa_backend.register()
 
@@ -151,6 +147,8 @@ class DesktopPrefetch:
 
 
 def _read_desktop(host: Any, expectations: Expectations) -> list[Finding]:
+    from homeshift.verify.desktop import Finding, check_desktop
+
     expected = expectations.desktop_for(host)
     if expected.empty:
         return []
@@ -211,6 +209,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture(scope="session")
 def homeshift_expectations(pytestconfig: pytest.Config) -> Expectations:
     path = pytestconfig.getoption("homeshift_expect", None)
+    from homeshift.verify.desktop import DesktopExpectationSet, load_expectation_set
+    from homeshift.verify.expectations import HeadendExpectations, load_headend_expectations
+
     desktops, headend = DesktopExpectationSet(), HeadendExpectations()
     if path:
         desktops, headend = load_expectation_set(path), load_headend_expectations(path)
