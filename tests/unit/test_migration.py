@@ -102,7 +102,7 @@ class NoSoak:
     def __init__(self) -> None:
         self.soaked: list[int] = []
 
-    def soak(self, task: WaveTask, seconds: float) -> None:
+    def soak(self, task: WaveTask, outcome: WaveOutcome, seconds: float) -> None:
         self.soaked.append(task.number)
 
 
@@ -191,7 +191,7 @@ def test_resume_skips_done_waves_and_moved_agents() -> None:
     assert all(r.number != 1 for r in runner.runs)
 
 
-def test_dry_run_runs_nothing() -> None:
+def test_dry_run_runs_nothing_and_prints_the_decisions_it_would_take() -> None:
     runner = FakeRunner()
     ledger = FakeLedger()
     m = migration(runner, FakeMetrics(runner), ledger)
@@ -199,9 +199,24 @@ def test_dry_run_runs_nothing() -> None:
     events: list[tuple[str, str]] = []
     m.observe = lambda e, d: events.append((e, d))
     report = m.run()
-    assert runner.runs == [] and ledger.done == set()
-    assert [e for e, _ in events] == ["would-run"] * 3
+    assert runner.runs == [] and ledger.done == set() and ledger.decisions == []
+    # projected: wave 1 adds 20 sessions -> 44 free, waves 2+3 (40) fit -> merge, then finish
+    assert [e for e, _ in events] == ["would-run", "would-merge", "would-run", "would-finished"]
+    assert [d.action for _, d in report.decisions] == [Action.MERGE, Action.FINISHED]
     assert not report.finished
+
+
+def test_projection_spreads_sessions_to_least_loaded_members() -> None:
+    snap = PlatformSnapshot(
+        (
+            HeadendMetrics("a", 10, 100),
+            HeadendMetrics("b", 0, 100),
+            HeadendMetrics("spare", 0, 0, participating=False),
+        )
+    )
+    projected = snap.with_added_sessions(11)
+    assert [h.active for h in projected.headends] == [15, 6, 0]
+    assert projected.active == snap.active + 11
 
 
 def test_failed_wave_holds() -> None:

@@ -83,8 +83,8 @@ class Ledger(Protocol):
 
 
 class Soak(Protocol):
-    def soak(self, wave: WaveTask, seconds: float) -> None:
-        """Let the wave's users work (and, in the lab, connect) before metrics are read."""
+    def soak(self, wave: WaveTask, outcome: WaveOutcome, seconds: float) -> None:
+        """Let the wave's moved users work (in the lab: connect) before metrics are read."""
         ...
 
 
@@ -127,6 +127,7 @@ class Migration:
     soak_seconds: float = 0.0
     dry_run: bool = False
     observe: Observer = lambda event, detail: None
+    _projected: int = field(default=0, init=False)
 
     def run(self) -> MigrationReport:
         waves = list(self.ledger.current_waves() or self.waves)
@@ -141,10 +142,7 @@ class Migration:
                 continue
             todo = wave.without(self.ledger.moved_agents())
             if self.dry_run:
-                self.observe(
-                    "would-run",
-                    f"wave {wave.number}: {len(todo.agents)} agents, {len(wave.teams)} teams",
-                )
+                waves = self._dry_run_step(report, waves, index, todo)
                 index += 1
                 continue
             self.observe("wave", f"wave {wave.number}: {len(todo.agents)} agents")
@@ -157,7 +155,7 @@ class Migration:
                 self._record(report, wave.number, decision)
                 report.held = True
                 return report
-            self.soak.soak(todo, self.soak_seconds)
+            self.soak.soak(todo, outcome, self.soak_seconds)
             remaining = waves[index + 1 :]
             decision = self.decide(
                 todo, remaining, self.metrics.snapshot(), outcome.verification, self.policy
@@ -182,6 +180,26 @@ class Migration:
             index += 1
         report.finished = not self.dry_run
         return report
+
+    def _dry_run_step(
+        self, report: MigrationReport, waves: list[WaveTask], index: int, todo: WaveTask
+    ) -> list[WaveTask]:
+        """Decide as if ``todo`` had moved: live counters plus the sessions of every wave that
+        the dry run has 'moved' so far. Nothing is run, recorded or connected."""
+        self.observe(
+            "would-run", f"wave {todo.number}: {len(todo.agents)} agents, {len(todo.teams)} teams"
+        )
+        self._projected += todo.sessions
+        snapshot = self.metrics.snapshot().with_added_sessions(self._projected)
+        remaining = waves[index + 1 :]
+        decision = self.decide(
+            todo, remaining, snapshot, VerificationSummary(len(todo.agents), 0), self.policy
+        )
+        report.decisions.append((todo.number, decision))
+        self.observe(f"would-{decision.action.value}", "; ".join(decision.reasons))
+        if decision.action is Action.MERGE:
+            return [*waves[: index + 1], *self._merged(remaining, decision)]
+        return waves
 
     def _record(self, report: MigrationReport, after: int, decision: Decision) -> None:
         report.decisions.append((after, decision))

@@ -6,7 +6,7 @@ snapshots through small protocols, so the decision rules can be tested without a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -62,6 +62,24 @@ class PlatformSnapshot:
     @property
     def max_pool_use_pct(self) -> float:
         return max((h.pool_use_pct for h in self.members), default=0.0)
+
+    def with_added_sessions(self, sessions: int) -> PlatformSnapshot:
+        """The cluster as if ``sessions`` more users had connected, spread like the director
+        spreads them: each to the least-loaded participating member (dry-run projections)."""
+        members = [h for h in self.headends if h.participating and h.limit > 0]
+        if not members or sessions <= 0:
+            return self
+        active = {h.name: h.active for h in members}
+        per_member = sessions // len(members)
+        for h in members:  # spread evenly first (cheap), then the remainder by least load
+            active[h.name] += per_member
+        for _ in range(sessions - per_member * len(members)):
+            name = min(members, key=lambda h: active[h.name] / h.limit).name
+            active[name] += 1
+        return PlatformSnapshot(
+            tuple(replace(h, active=active.get(h.name, h.active)) for h in self.headends),
+            self.refused_since_last,
+        )
 
     def free_sessions(self, max_utilisation: float) -> int:
         """Sessions the cluster can still take while staying under ``max_utilisation``."""

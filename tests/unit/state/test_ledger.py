@@ -51,7 +51,7 @@ class Quiet:
     def snapshot(self) -> PlatformSnapshot:
         return PlatformSnapshot(())
 
-    def soak(self, wave: WaveTask, seconds: float) -> None:
+    def soak(self, wave: WaveTask, outcome: WaveOutcome, seconds: float) -> None:
         return None
 
 
