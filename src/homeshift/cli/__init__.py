@@ -34,6 +34,7 @@ for _name, _module in COMMAND_GROUPS.items():
     app.add_typer(importlib.import_module(_module).app, name=_name)
 
 app.command("demo")(importlib.import_module("homeshift.cli.demo").run)
+app.command("migrate")(importlib.import_module("homeshift.cli.migrate").run)
 
 
 def main() -> None:

@@ -146,3 +146,17 @@ def load_targets(inventory: str | Path, limit: str | None = None) -> list[Target
         if kind is not None:
             targets.append(target_for(name, kind, variables))
     return targets
+
+
+def group_host_vars(inventory: str | Path, group: str) -> dict[str, dict[str, Any]]:
+    """Host vars of every member of ``group`` (directly or through children), by host name."""
+    path = Path(inventory)
+    if not path.exists():
+        raise InventoryError(f"inventory {path} does not exist")
+    data = _ansible_inventory(path, None)
+    host_vars: Mapping[str, Any] = (data.get("_meta") or {}).get("hostvars") or {}
+    return {
+        name: dict(host_vars.get(name) or {})
+        for name, groups in sorted(_group_names(data).items())
+        if group in groups
+    }

@@ -1,0 +1,224 @@
+"""Real collaborators of the migration loop: ansible-runner for waves and scale-out, netmiko for
+live headend metrics, the lab for simulated VPN users during the soak window.
+
+ansible-runner is the engine AWX uses; homeshift never schedules hosts itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from homeshift.asa.converge import gather_facts
+from homeshift.asa.transport import AsaConnection, NetmikoAsaCli
+from homeshift.migration.engine import WaveTask
+from homeshift.migration.model import (
+    HeadendMetrics,
+    PlatformSnapshot,
+    VerificationSummary,
+    WaveOutcome,
+)
+from homeshift.verify.inventory import group_host_vars
+
+#: the repository / installed collection root holding playbooks/ and ansible.cfg
+PROJECT_DIR = Path(__file__).resolve().parents[3]
+
+
+def run_playbook(
+    playbook: str,
+    inventories: Sequence[Path],
+    extravars: Mapping[str, Any],
+    artifacts: Path,
+    ident: str,
+) -> tuple[str, int]:
+    """Run ``playbooks/<playbook>`` through ansible-runner; returns (status, rc)."""
+    import ansible_runner  # imported here: the core stays importable without it
+
+    artifacts.mkdir(parents=True, exist_ok=True)
+    result = ansible_runner.run(
+        private_data_dir=str(artifacts),
+        project_dir=str(PROJECT_DIR),
+        playbook=str(PROJECT_DIR / "playbooks" / playbook),
+        inventory=[str(p.resolve()) for p in inventories],
+        extravars=dict(extravars),
+        envvars={
+            "ANSIBLE_CONFIG": str(PROJECT_DIR / "ansible.cfg"),
+            "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+        },
+        ident=ident,
+        quiet=True,
+        rotate_artifacts=20,
+    )
+    return str(result.status), int(result.rc)
+
+
+def read_wave_outcome(path: Path, number: int, fallback: str) -> WaveOutcome:
+    """The outcome file ``playbooks/wave.yml`` writes (docs/waves.md)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return WaveOutcome(number, (), ok=False, message=fallback)
+    verification = data.get("verification") or {}
+    return WaveOutcome(
+        number=number,
+        moved=tuple(str(a) for a in data.get("moved", [])),
+        held=tuple((str(h["employee_id"]), str(h["reason"])) for h in data.get("held", [])),
+        failed_hosts=tuple(str(h) for h in data.get("failed_hosts", [])),
+        verification=VerificationSummary(
+            int(verification.get("verified", 0)), int(verification.get("failed", 0))
+        ),
+        ok=bool(data.get("ok", False)),
+        message=str(data.get("message", "")),
+    )
+
+
+@dataclass
+class AnsibleWaveRunner:
+    """Runs ``playbooks/wave.yml -e wave=N`` and reads the wave's outcome file."""
+
+    inventories: Sequence[Path]
+    out_dir: Path
+    extravars: Mapping[str, Any] = field(default_factory=dict)
+
+    def run_wave(self, wave: WaveTask) -> WaveOutcome:
+        outcome_path = (self.out_dir / f"wave-{wave.number}.json").resolve()
+        outcome_path.unlink(missing_ok=True)
+        status, rc = run_playbook(
+            "wave.yml",
+            self.inventories,
+            {
+                **self.extravars,
+                "wave": wave.number,
+                "homeshift_wave_agents": list(wave.agents),
+                "homeshift_wave_outcome_path": str(outcome_path),
+            },
+            self.out_dir / "runner",
+            f"wave-{wave.number}-{int(time.time())}",
+        )
+        return read_wave_outcome(
+            outcome_path, wave.number, f"wave.yml ended {status} (rc {rc}) without an outcome"
+        )
+
+
+@dataclass
+class AnsibleScaleOut:
+    """Runs ``playbooks/scale_out.yml`` with the target the decision asks for."""
+
+    inventories: Sequence[Path]
+    out_dir: Path
+    extravars: Mapping[str, Any] = field(default_factory=dict)
+    summaries: list[dict[str, Any]] = field(default_factory=list)
+
+    def scale_out(self, target_sessions: int) -> bool:
+        summary_path = (self.out_dir / f"scale-out-{len(self.summaries) + 1}.json").resolve()
+        _status, rc = run_playbook(
+            "scale_out.yml",
+            self.inventories,
+            {
+                **self.extravars,
+                "homeshift_target_users": target_sessions,
+                "homeshift_summary_path": str(summary_path),
+            },
+            self.out_dir / "runner",
+            f"scale-out-{int(time.time())}",
+        )
+        try:
+            summary = json.loads(summary_path.read_text())
+        except (OSError, ValueError):
+            return False
+        self.summaries.append(summary)
+        return rc == 0 and bool(summary.get("ok"))
+
+
+def metrics_from_facts(name: str, facts: Mapping[str, Any]) -> HeadendMetrics:
+    """HeadendMetrics from ``gather_facts`` output (sessions, pools, load balancing)."""
+    sessions = facts.get("sessions") or {}
+    pools = facts.get("pools") or []
+    lb = facts.get("load_balancing") or {}
+    limit = sessions.get("capacity")
+    if limit is None:
+        limit = facts.get("licensed_peers") or 0
+    return HeadendMetrics(
+        name=name,
+        active=int(sessions.get("anyconnect_active", 0)),
+        limit=int(limit),
+        participating=str(lb.get("status", "")).lower() == "enabled",
+        pool_used=sum(int(p["in_use"]) + int(p.get("held", 0)) for p in pools),
+        pool_size=sum(int(p["in_use"]) + int(p.get("held", 0)) + int(p["free"]) for p in pools),
+    )
+
+
+@dataclass
+class NetmikoMetrics:
+    """Live metrics from every headend of the inventory, one SSH session each, in parallel.
+
+    Refused connections are not counted by ``show vpn-sessiondb``; in the lab they come from the
+    lab's counters (``lab_dir``); on real headends feed them from syslog (ASA-4-113019 /
+    ASA-6-722051) through ``refusals`` if you collect them.
+    """
+
+    inventory: Path
+    group: str = "headends"
+    lab_dir: Path | None = None
+    workers: int = 8
+    _last_refused: int | None = field(default=None, init=False)
+
+    def _one(self, name: str, host_vars: Mapping[str, Any]) -> HeadendMetrics:
+        cli = NetmikoAsaCli(AsaConnection.from_host_vars(name, host_vars))
+        try:
+            facts = gather_facts(cli, ("version", "sessions", "pools", "load_balancing"))
+        finally:
+            cli.close()
+        return metrics_from_facts(name, facts)
+
+    def refused_total(self) -> int:
+        if self.lab_dir is None:
+            return 0
+        from homeshift.lab.control import call
+
+        counters = call(self.lab_dir, "asa.sessions")
+        return sum(int(v) for v in (counters.get("refusals_by_reason") or {}).values())
+
+    def snapshot(self) -> PlatformSnapshot:
+        hosts = group_host_vars(self.inventory, self.group)
+        with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(hosts)))) as pool:
+            metrics = tuple(pool.map(lambda item: self._one(*item), hosts.items()))
+        total = self.refused_total()
+        refused = total - self._last_refused if self._last_refused is not None else 0
+        self._last_refused = total
+        return PlatformSnapshot(metrics, refused_since_last=max(0, refused))
+
+
+@dataclass
+class LabSoak:
+    """Soak window in the lab: the wave's moved agents connect AnyConnect sessions through the
+    ASA lab's cluster address (``concurrency`` sessions per agent), then the window elapses."""
+
+    lab_dir: Path
+    concurrency: float = 1.0
+    connected: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def soak(self, wave: WaveTask, outcome: WaveOutcome, seconds: float) -> None:
+        from homeshift.lab.control import call
+
+        count = round(len(outcome.moved) * self.concurrency)
+        if count:
+            self.connected[wave.number] = call(
+                self.lab_dir, "asa.connect_users", count=count, prefix=f"wave{wave.number}-"
+            )
+        time.sleep(seconds)
+
+
+@dataclass
+class WallClockSoak:
+    """Soak window on a real estate: users connect themselves; we only wait."""
+
+    def soak(self, wave: WaveTask, outcome: WaveOutcome, seconds: float) -> None:
+        time.sleep(seconds)
