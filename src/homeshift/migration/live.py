@@ -165,7 +165,8 @@ class NetmikoMetrics:
     """
 
     inventory: Path
-    group: str = "headends"
+    #: spares count once scale-out has joined them (an unconfigured spare does not participate)
+    groups: tuple[str, ...] = ("headends", "spare_headends")
     lab_dir: Path | None = None
     workers: int = 8
     _last_refused: int | None = field(default=None, init=False)
@@ -187,7 +188,7 @@ class NetmikoMetrics:
         return sum(int(v) for v in (counters.get("refusals_by_reason") or {}).values())
 
     def snapshot(self) -> PlatformSnapshot:
-        hosts = group_host_vars(self.inventory, self.group)
+        hosts = group_host_vars(self.inventory, *self.groups)
         with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(hosts)))) as pool:
             metrics = tuple(pool.map(lambda item: self._one(*item), hosts.items()))
         total = self.refused_total()

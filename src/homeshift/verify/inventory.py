@@ -148,8 +148,8 @@ def load_targets(inventory: str | Path, limit: str | None = None) -> list[Target
     return targets
 
 
-def group_host_vars(inventory: str | Path, group: str) -> dict[str, dict[str, Any]]:
-    """Host vars of every member of ``group`` (directly or through children), by host name."""
+def group_host_vars(inventory: str | Path, *groups: str) -> dict[str, dict[str, Any]]:
+    """Host vars of every member of any of ``groups`` (directly or through children)."""
     path = Path(inventory)
     if not path.exists():
         raise InventoryError(f"inventory {path} does not exist")
@@ -157,6 +157,6 @@ def group_host_vars(inventory: str | Path, group: str) -> dict[str, dict[str, An
     host_vars: Mapping[str, Any] = (data.get("_meta") or {}).get("hostvars") or {}
     return {
         name: dict(host_vars.get(name) or {})
-        for name, groups in sorted(_group_names(data).items())
-        if group in groups
+        for name, member_of in sorted(_group_names(data).items())
+        if set(groups) & member_of
     }

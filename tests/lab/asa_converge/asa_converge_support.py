@@ -116,18 +116,17 @@ class ConvergeLab:
     def call(self, op: str, **args: Any) -> Any:
         return call(self.lab_dir, op, **args)
 
-    def extra_vars(self) -> Path:
-        path = self.lab_dir / "headend-vars.json"
-        path.write_text(
-            json.dumps(
-                {
-                    "homeshift_plan_file": str(self.plan_file),
-                    "homeshift_vpn_cluster_address": CLUSTER_IP,
-                    "homeshift_cluster_key": CLUSTER_KEY,
-                    "ras_headend_anyconnect_image": "disk0:/anyconnect-win-4.10.pkg",
-                }
-            )
-        )
+    def extra_vars(self, with_plan: bool = True) -> Path:
+        """Extra vars file; scale_out.yml plans for itself, so it runs ``with_plan=False``."""
+        path = self.lab_dir / ("headend-vars.json" if with_plan else "scale-out-vars.json")
+        variables = {
+            "homeshift_vpn_cluster_address": CLUSTER_IP,
+            "homeshift_cluster_key": CLUSTER_KEY,
+            "ras_headend_anyconnect_image": "disk0:/anyconnect-win-4.10.pkg",
+        }
+        if with_plan:
+            variables["homeshift_plan_file"] = str(self.plan_file)
+        path.write_text(json.dumps(variables))
         return path
 
     def playbook(self, playbook: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -147,7 +146,7 @@ class ConvergeLab:
                 str(self.lab_dir / "inventory.yml"),
                 str(REPO / "playbooks" / playbook),
                 "-e",
-                f"@{self.extra_vars()}",
+                f"@{self.extra_vars(with_plan=playbook != 'scale_out.yml')}",
                 *args,
             ],
             cwd=REPO,
