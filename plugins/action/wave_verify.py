@@ -1,0 +1,76 @@
+# Copyright: homeshift contributors; Apache-2.0
+"""Action: verify the wave's provisioned desktops - thin adapter over the verification runner.
+
+For each host: its connection variables and ``homeshift_*`` variables from ``hostvars`` (extra
+vars included) give the target and the role expectations (as ``homeshift verify --expect-role``).
+Desktops whose provisioning failed or was unreachable are not verified (they are held anyway).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ansible.plugins.action import ActionBase
+
+from homeshift.migration.wave_run import verify_desktops
+from homeshift.verify.desktop import ExpectationsError
+
+ARGUMENT_SPEC: dict[str, Any] = {
+    "hosts": {"type": "list", "elements": "str", "required": True},
+    "results": {"type": "path", "required": True},
+    "concurrency": {"type": "int", "default": 8},
+}
+
+VAR_PREFIXES = (
+    "ansible_host",
+    "ansible_port",
+    "ansible_user",
+    "ansible_password",
+    "ansible_winrm_",
+)
+
+
+def provisioned(host_vars: Any) -> bool:
+    result = host_vars.get("homeshift_desktop_result")
+    return isinstance(result, dict) and not result.get("failed") and not result.get("unreachable")
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = False
+    _supports_async = False
+
+    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        hostvars = task_vars.get("hostvars") or {}
+        hosts: dict[str, dict[str, Any]] = {}
+        skipped: list[str] = []
+        for name in args["hosts"]:
+            if name not in hostvars or not provisioned(hostvars[name]):
+                skipped.append(name)
+                continue
+            host_vars = hostvars[name]
+            hosts[name] = {
+                k: host_vars[k]
+                for k in host_vars
+                if k.startswith(VAR_PREFIXES) or k.startswith("homeshift_")
+            }
+        try:
+            verdicts = verify_desktops(hosts, Path(args["results"]), args["concurrency"])
+        except ExpectationsError as exc:
+            result.update(failed=True, msg=str(exc))
+            return result
+        result.update(
+            changed=False,
+            verdicts={
+                h: {"ok": v.ok, "failures": list(v.failures)} for h, v in sorted(verdicts.items())
+            },
+            skipped=skipped,
+            results=args["results"],
+            msg=f"{sum(v.ok for v in verdicts.values())} of {len(verdicts)} desktops verified",
+        )
+        return result
