@@ -79,6 +79,8 @@ class WaveLab:
     first: WaveRun
     second: WaveRun
     emls_after_first: dict[str, float]
+    no_room: WaveRun  # wave 2 with a utilisation cap that leaves too little room
+    broken_plan: WaveRun  # wave 2 with an unreadable plan file
 
     @property
     def wave1(self) -> tuple[str, ...]:
@@ -176,7 +178,9 @@ def _converge_headends(base: Path, handle: LabHandle, plan: Path) -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 
-def _wave(base: Path, handle: LabHandle, variables: dict[str, Any], name: str) -> WaveRun:
+def _wave(
+    base: Path, handle: LabHandle, variables: dict[str, Any], name: str, wave: int = 1
+) -> WaveRun:
     roster_inventory = base / "wave.roster.yml"
     extra = base / "wave-vars.json"
     extra.write_text(json.dumps(variables))
@@ -191,7 +195,7 @@ def _wave(base: Path, handle: LabHandle, variables: dict[str, Any], name: str) -
             "-e",
             f"@{extra}",
             "-e",
-            "wave=1",
+            f"wave={wave}",
         ],
         base,
     )
@@ -252,6 +256,23 @@ def wave_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WaveLab]:
         first = _wave(base, handle, variables, "first")
         emls = _emls(base / "notices")
         second = _wave(base, handle, variables, "second")
+        out2 = str(base / "out" / "wave-2.json")
+        no_room = _wave(
+            base,
+            handle,
+            {**variables, "homeshift_wave_outcome_path": out2, "homeshift_max_utilisation": 0.005},
+            "no-room",
+            wave=2,
+        )
+        broken = base / "broken-plan.json"
+        broken.write_text('{"version": 1, "waves": [')
+        broken_plan = _wave(
+            base,
+            handle,
+            {**variables, "homeshift_wave_outcome_path": out2, "homeshift_plan_file": str(broken)},
+            "broken-plan",
+            wave=2,
+        )
         yield WaveLab(
             handle,
             base,
@@ -263,6 +284,8 @@ def wave_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WaveLab]:
             first,
             second,
             emls,
+            no_room,
+            broken_plan,
         )
     finally:
         stop_lab(lab_dir)
@@ -324,3 +347,23 @@ def test_no_secret_in_the_output(wave_lab: WaveLab) -> None:
         assert password not in run.output
         assert CLUSTER_KEY not in run.output
         assert password not in json.dumps(run.outcome)
+
+
+def test_a_wave_without_headend_room_is_held_whole(wave_lab: WaveLab) -> None:
+    """ASAv30 limit 750 x 0.005 = 3 sessions per headend: 6 free for 10 agents."""
+    outcome = wave_lab.no_room.outcome
+    wave2 = next(w for w in wave_lab.plan["waves"] if w["number"] == 2)["agents"]
+    assert outcome["ok"] is True and outcome["moved"] == []
+    assert [h["employee_id"] for h in outcome["held"]] == wave2
+    assert {h["reason"] for h in outcome["held"]} == {
+        "headend capacity: wave needs 10 sessions, 6 free"
+    }
+    assert not (wave_lab.base / "notices" / "wave-2").exists()  # nobody goes: no notice
+
+
+def test_a_broken_plan_fails_the_wave_with_the_reason(wave_lab: WaveLab) -> None:
+    outcome = wave_lab.broken_plan.outcome
+    assert wave_lab.broken_plan.returncode != 0
+    assert outcome["ok"] is False
+    assert "broken-plan.json" in outcome["message"]
+    assert outcome["moved"] == [] and outcome["held"] == []

@@ -54,15 +54,21 @@ class WaveInputs:
     roster: Roster
 
 
+def _naming(exc: Exception, what: str, path: str | Path) -> str:
+    """The error text, prefixed with the file unless it already names it."""
+    text = str(exc)
+    return text if str(path) in text else f"{what} {path}: {text}"
+
+
 def load_wave_inputs(plan_file: str | Path, roster_file: str | Path) -> WaveInputs:
     try:
         document = read_plan(plan_file)
     except (PlanError, OSError) as exc:
-        raise WaveRunError(f"plan {plan_file}: {exc}") from exc
+        raise WaveRunError(_naming(exc, "plan", plan_file)) from exc
     try:
         roster = load_roster(roster_file)
     except (RosterError, OSError) as exc:
-        raise WaveRunError(f"roster {roster_file}: {exc}") from exc
+        raise WaveRunError(_naming(exc, "roster", roster_file)) from exc
     waves = tuple(PlannedWaveDemand(w.number, w.agents, w.sessions) for w in document.waves)
     planned = tuple(PlannedWave(w.number, w.teams, w.agents) for w in document.waves)
     return WaveInputs(waves, planned, roster)
