@@ -132,6 +132,7 @@ def test_stable_platform_merges_three_waves_into_two() -> None:
     assert first.action is Action.MERGE
     assert any("merged" in reason for reason in first.reasons)
     assert report.moved == 60
+    assert ledger.done == {1, 2, 3}  # planned wave 3 moved inside the merged wave 2
 
 
 def test_tight_capacity_keeps_waves_then_holds_without_scale_out() -> None:

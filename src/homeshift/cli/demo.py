@@ -1,18 +1,30 @@
-"""``homeshift demo``: the whole story in one command, as a list of separate steps.
+"""``homeshift demo``: the whole story on the lab in one command, as a list of separate steps.
 
-Each step is a function taking and returning the shared :class:`DemoRun`, so later steps (lab up,
-provision, verify, migrate) are added by appending to :data:`STEPS`.
+roster → lab up (headends, spares, one desktop per agent) → capacity plan → wave plan →
+converge headends → scale out → provision desktops → verify → migrate in waves (3 planned,
+merged to 2 when the platform proves stable) → board + HTML report → lab down.
+
+Each step is a function taking the shared :class:`DemoRun`; the lab is always stopped at the end,
+whatever happened. Real ansible-playbook, netmiko, pywinrm and testinfra do the work.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.rule import Rule
 
 from homeshift.cli.plan import (
@@ -23,14 +35,35 @@ from homeshift.cli.plan import (
     unschedulable_summary,
     waves_table,
 )
+from homeshift.lab.control import LabControlError
+from homeshift.lab.runtime import start_lab, stop_lab
+from homeshift.lab.spec import LabSpec
 from homeshift.planning import PlanError
-from homeshift.planning.capacity import CapacityPlan, capacity_inputs_from_roster, plan_capacity
+from homeshift.planning.capacity import (
+    CapacityPlan,
+    ExistingHeadend,
+    capacity_inputs_from_roster,
+    plan_capacity,
+)
+from homeshift.planning.catalogue import load_catalogue
 from homeshift.planning.planfile import PlanDocument, write_plan
 from homeshift.planning.waves import WavePlan, plan_waves
 from homeshift.roster import Roster, load_roster, write_roster
 from homeshift.sample import generate_agents
 
 console = Console(stderr=True)
+
+#: lab facts of the demo (not secrets of any real system: the lab generates its own credentials)
+DEMO_MODEL = "ASAv10"
+DEMO_CLUSTER_ADDRESS = "198.51.100.200"
+DEMO_CLUSTER_KEY = "hs-demo-cluster-key"  # lab only; real keys come from a vault
+DEMO_CATALOGUE = {
+    "models": {DEMO_MODEL: {"vpn_throughput_mbps": 500, "source": "lab figure (demo)"}}
+}
+
+
+class DemoError(RuntimeError):
+    """A demo step failed; the message says which and where to look."""
 
 
 @dataclass
@@ -41,12 +74,21 @@ class DemoRun:
     seed: int
     out_dir: Path
     waves: int = 3
+    headends: int = 2
+    spares: int = 2
+    forks: int = 16
+    soak: float = 2.0
     roster_path: Path | None = None
     roster: Roster | None = None
     capacity: CapacityPlan | None = None
     wave_plan: WavePlan | None = None
     plan_path: Path | None = None
+    lab_dir: Path | None = None
+    inventory_dir: Path | None = None
+    store_url: str = ""
+    results_path: Path | None = None
     notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def step_roster(run: DemoRun) -> None:
@@ -54,16 +96,69 @@ def step_roster(run: DemoRun) -> None:
     run.roster_path = run.out_dir / "roster.csv"
     count = write_roster(generate_agents(run.agents, run.seed), run.roster_path)
     run.roster = load_roster(run.roster_path)
+    missing = sum(1 for a in run.roster if not a.has_consent)
     console.print(
-        f"roster: {count} agents in {len(run.roster.teams())} teams -> {run.roster_path}",
+        f"roster: {count} agents in {len(run.roster.teams())} teams, {missing} without a signed"
+        f" declaration -> {run.roster_path}",
+        markup=False,
+    )
+
+
+def step_lab_up(run: DemoRun) -> None:
+    """Start the lab: headends, spares and one Windows desktop per agent of the roster."""
+    assert run.roster_path is not None and run.roster is not None
+    run.lab_dir = (run.out_dir / "lab").resolve()
+    stop_lab(run.lab_dir)  # a lab left over by an interrupted demo in this folder
+    spec = LabSpec(
+        components={
+            "asa": {"headends": run.headends, "spares": run.spares, "model": DEMO_MODEL},
+            "windows": {"desktops": len(run.roster), "roster": str(run.roster_path.resolve())},
+        },
+        seed=run.seed,
+    )
+    with console.status("starting the lab ..."):
+        handle = start_lab(run.lab_dir, spec)
+    # One inventory folder: the lab's connection vars, the roster's wave groups, group vars.
+    run.inventory_dir = run.out_dir / "inventory"
+    (run.inventory_dir / "group_vars").mkdir(parents=True, exist_ok=True)
+    lab_link = run.inventory_dir / "lab.yml"
+    lab_link.unlink(missing_ok=True)
+    lab_link.symlink_to(handle.inventory)
+    (run.inventory_dir / "group_vars" / "all.yml").write_text(
+        yaml.safe_dump(
+            {
+                "homeshift_vpn_cluster_address": DEMO_CLUSTER_ADDRESS,
+                "homeshift_cluster_key": DEMO_CLUSTER_KEY,
+            }
+        )
+    )
+    (run.inventory_dir / "group_vars" / "all.yml").chmod(0o600)
+    run.store_url = f"sqlite:///{(run.out_dir / 'homeshift.db').resolve()}"
+    (run.out_dir / "homeshift.db").unlink(missing_ok=True)
+    console.print(
+        f"lab up (pid {handle.pid}): {run.headends} headends, {run.spares} spares,"
+        f" {len(run.roster)} desktops; inventory {run.inventory_dir}",
         markup=False,
     )
 
 
 def step_capacity(run: DemoRun) -> None:
-    """Plan headends and pools for the roster's peak."""
+    """Plan headends and pools for the roster's peak, with the lab's headends in service."""
     assert run.roster is not None
-    run.capacity = plan_capacity(capacity_inputs_from_roster(run.roster))
+    catalogue_path = run.out_dir / "catalogue.yml"
+    catalogue_path.write_text(yaml.safe_dump(DEMO_CATALOGUE))
+    existing = tuple(
+        ExistingHeadend(f"asa-{i:02d}", DEMO_MODEL) for i in range(1, run.headends + 1)
+    )
+    spares = tuple(f"asa-{i:02d}" for i in range(run.headends + 1, run.headends + run.spares + 1))
+    inputs = capacity_inputs_from_roster(
+        run.roster,
+        existing=existing,
+        spare_names=spares,
+        supernet="10.64.0.0/16",
+        default_model=DEMO_MODEL,
+    )
+    run.capacity = plan_capacity(inputs, catalogue=load_catalogue(catalogue_path))
     console.print(capacity_table(run.capacity))
     for line in capacity_summary(run.capacity):
         console.print(line, highlight=False, markup=False)
@@ -83,29 +178,252 @@ def step_waves(run: DemoRun) -> None:
     console.print(f"plan file -> {run.plan_path}", markup=False)
 
 
+_HOST_DONE = re.compile(r"^(ok|changed|failed|fatal|skipping|unreachable): \[([^\]]+)\]")
+
+
+def ansible_playbook(
+    run: DemoRun, playbook: str, *extra: str, expect_hosts: int = 0, title: str = ""
+) -> None:
+    """Run a project playbook against the demo inventory with a progress bar per host."""
+    assert run.inventory_dir is not None
+    venv_bin = Path(sys.executable).parent
+    log_path = run.out_dir / f"{Path(playbook).stem}.log"
+    command = [
+        str(venv_bin / "ansible-playbook"),
+        "-i",
+        str(run.inventory_dir),
+        str(Path(__file__).resolve().parents[3] / "playbooks" / playbook),
+        "-f",
+        str(run.forks),
+        "-e",
+        f"homeshift_plan_file={run.plan_path}",
+        *extra,
+    ]
+    env = {
+        **os.environ,
+        "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
+        "ANSIBLE_CONFIG": str(Path(__file__).resolve().parents[3] / "ansible.cfg"),
+        "ANSIBLE_NOCOLOR": "1",
+    }
+    seen: set[str] = set()
+    with (
+        log_path.open("w") as log,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        ) as progress,
+    ):
+        task = progress.add_task(title or playbook, total=expect_hosts or None)
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        )
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.write(line)
+            match = _HOST_DONE.match(line)
+            if match and match.group(2) not in seen:
+                seen.add(match.group(2))
+                progress.update(task, completed=min(len(seen), expect_hosts or len(seen)))
+        rc = process.wait()
+    recap = [ln for ln in log_path.read_text().splitlines() if re.search(r"\bfailed=[1-9]", ln)]
+    if rc != 0:
+        raise DemoError(f"{playbook} exited {rc}; see {log_path}" + "".join(recap[:3]))
+
+
+def step_headends(run: DemoRun) -> None:
+    """Converge the in-service headends to the plan (pools, policy, tunnel group, cluster)."""
+    ansible_playbook(run, "headends.yml", expect_hosts=run.headends, title="headends")
+
+
+def step_scale_out(run: DemoRun) -> None:
+    """Add the headends the plan asks for, join them to the cluster, check sessions land."""
+    assert run.capacity is not None and run.lab_dir is not None
+    add = run.capacity.headends_to_add
+    if not add:
+        console.print("plan needs no new headend")
+        return
+    summary = run.out_dir / "scale-out.json"
+    ansible_playbook(
+        run,
+        "scale_out.yml",
+        "-e",
+        f"homeshift_add_headends={add}",
+        "-e",
+        f"homeshift_summary_path={summary}",
+        "-e",
+        f"homeshift_lab_dir={run.lab_dir}",
+        expect_hosts=run.headends + run.spares + 1,
+        title="scale-out",
+    )
+    data = json.loads(summary.read_text())
+    console.print(
+        f"added {', '.join(data['added_headends'])}: sessions limit"
+        f" {data['capacity_before']['session_limit']} -> {data['capacity_after']['session_limit']}"
+        f", sessions on new members {data['sessions_on_new_members']}",
+        markup=False,
+    )
+
+
+def step_desktops(run: DemoRun) -> None:
+    """Install the VPN client and profile and personalise every desktop (one run each)."""
+    assert run.roster is not None
+    ansible_playbook(
+        run,
+        "desktops.yml",
+        "-e",
+        "homeshift_ignore_unreachable=true",
+        expect_hosts=len(run.roster),
+        title="desktops",
+    )
+
+
+def step_verify(run: DemoRun) -> None:
+    """Verify desktops and headends with testinfra; per-host verdicts feed the board."""
+    assert run.inventory_dir is not None
+    run.results_path = run.out_dir / "verify-results.json"
+    from homeshift.cli.verify import app as verify_app
+
+    args = [
+        "-i",
+        str(run.inventory_dir),
+        "--expect-role",
+        "--results",
+        str(run.results_path),
+        "--junit",
+        str(run.out_dir / "verify-junit.xml"),
+    ]
+    with console.status("verifying desktops and headends with testinfra ..."):
+        try:
+            verify_app(args, standalone_mode=False)
+        except SystemExit as exc:  # typer exits with the verify exit code
+            if exc.code not in (0, None, 1):
+                raise DemoError(f"verification could not run (exit {exc.code})") from exc
+    data = json.loads(run.results_path.read_text())
+    failed = [name for name, host in data["hosts"].items() if not host["ok"]]
+    console.print(f"verified {len(data['hosts'])} hosts, {len(failed)} failed", markup=False)
+
+
+def step_migrate(run: DemoRun) -> None:
+    """Run the waves behind their gates: soak, read the platform, merge 3 → 2 when stable."""
+    assert run.plan_path is not None and run.roster_path is not None and run.lab_dir is not None
+    assert run.inventory_dir is not None
+    from homeshift.cli.migrate import run as migrate
+
+    try:
+        migrate(
+            plan=run.plan_path,
+            roster=run.roster_path,
+            inventory=[run.inventory_dir],
+            store=run.store_url,
+            lab=run.lab_dir,
+            soak=run.soak,
+            dry_run=False,
+            scale_out=True,
+            cluster_address=DEMO_CLUSTER_ADDRESS,
+            concurrency=1.0,
+            max_member_load=80.0,
+            max_pool_use=80.0,
+            max_refused=0,
+            max_failed_pct=2.0,
+            max_utilisation=0.8,
+            extra=[f"homeshift_notify_out={run.out_dir / 'notices'}"],
+            out_dir=run.out_dir / "migrate",
+        )
+    except typer.Exit as exc:
+        if exc.exit_code not in (0, 4):
+            raise DemoError(f"migrate failed (exit {exc.exit_code})") from exc
+        if exc.exit_code == 4:
+            run.notes.append("migration held: see out/demo/migrate/migration-report.json")
+
+
+def step_board(run: DemoRun) -> None:
+    """The traffic lights in the terminal, and the self-contained HTML report."""
+    assert run.results_path is not None and run.lab_dir is not None
+    from homeshift.cli.board import app as board_app
+
+    report = run.out_dir / "report.html"
+    args = [
+        "--roster",
+        str(run.roster_path),
+        "--plan",
+        str(run.plan_path),
+        "--verification",
+        str(run.results_path),
+        "--lab",
+        str(run.lab_dir),
+        "--store",
+        run.store_url,
+        "--html",
+        str(report),
+    ]
+    try:
+        board_app(args, standalone_mode=False)
+    except SystemExit as exc:
+        if exc.code not in (0, None, 1):
+            raise DemoError(f"board failed (exit {exc.code})") from exc
+    console.print(f"HTML report -> {report}", markup=False)
+
+
 Step = Callable[[DemoRun], None]
 STEPS: list[tuple[str, Step]] = [
     ("Roster", step_roster),
+    ("Lab", step_lab_up),
     ("Capacity plan", step_capacity),
     ("Wave plan", step_waves),
+    ("Headends", step_headends),
+    ("Scale-out", step_scale_out),
+    ("Desktops", step_desktops),
+    ("Verification", step_verify),
+    ("Migration in waves", step_migrate),
+    ("Board and report", step_board),
 ]
+#: steps that need no lab (``--plan-only``)
+PLAN_STEPS = {"Roster", "Capacity plan", "Wave plan"}
 
 
 def run(
-    agents: Annotated[int, typer.Option(min=1, help="Agents in the sample roster.")] = 600,
+    agents: Annotated[int, typer.Option(min=1, help="Agents (and lab desktops).")] = 300,
     seed: Annotated[int, typer.Option(help="Same seed, same demo.")] = 7,
     waves: Annotated[int, typer.Option(min=1, help="Number of waves.")] = 3,
+    forks: Annotated[int, typer.Option(min=1, help="Ansible forks.")] = 16,
+    soak: Annotated[float, typer.Option(min=0, help="Soak window after each wave (s).")] = 2.0,
+    plan_only: Annotated[bool, typer.Option("--plan-only", help="Only plan; no lab.")] = False,
+    keep_lab: Annotated[bool, typer.Option("--keep-lab", help="Leave the lab running.")] = False,
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Where artefacts go.")] = Path(
         "out/demo"
     ),
 ) -> None:
-    """Run the demo: roster, capacity plan, wave plan (more steps join as they are built)."""
+    """The main job on the lab: plan, converge, scale out, provision, verify, migrate, report."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    state = DemoRun(agents=agents, seed=seed, out_dir=out_dir, waves=waves)
-    for title, step in STEPS:
-        console.print(Rule(title))
-        try:
+    state = DemoRun(
+        agents=agents, seed=seed, out_dir=out_dir.resolve(), waves=waves, forks=forks, soak=soak
+    )
+    started = time.monotonic()
+    try:
+        for title, step in STEPS:
+            if plan_only and title not in PLAN_STEPS:
+                continue
+            console.print(Rule(title))
+            began = time.monotonic()
             step(state)
-        except PlanError as exc:
-            print_error(f"{title} failed", exc)
-            raise typer.Exit(EXIT_PLAN_ERROR) from exc
+            state.timings[title] = time.monotonic() - began
+    except PlanError as exc:
+        print_error("planning failed", exc)
+        raise typer.Exit(EXIT_PLAN_ERROR) from exc
+    except (DemoError, LabControlError) as exc:
+        console.print(f"[red]demo failed:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    finally:
+        if state.lab_dir is not None and not keep_lab:
+            stop_lab(state.lab_dir)
+            console.print("lab stopped", markup=False)
+    console.print(Rule("Done"))
+    for title, seconds in state.timings.items():
+        console.print(f"{title:<22} {seconds:7.1f} s", markup=False)
+    console.print(f"{'total':<22} {time.monotonic() - started:7.1f} s", markup=False)
+    for note in state.notes:
+        console.print(note, markup=False)

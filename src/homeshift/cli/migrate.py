@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -52,22 +51,6 @@ def wave_tasks(plan: PlanDocument, roster: Roster) -> list[WaveTask]:
             WaveTask(wave.number, tuple((t, tuple(a)) for t, a in members.items()), wave.sessions)
         )
     return tasks
-
-
-def write_roster_inventory(out_dir: Path, roster: Path, plan: Path) -> Path:
-    """The roster inventory plugin config that gives desktops their wave groups."""
-    path = out_dir / "desktops.roster.yml"
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "plugin": "homeshift.core.roster",
-                "roster": str(roster.resolve()),
-                "plan": str(plan.resolve()),
-            },
-            sort_keys=False,
-        )
-    )
-    return path
 
 
 def print_report(report: MigrationReport) -> None:
@@ -182,7 +165,7 @@ def run(
         extravars[key] = value
     if "homeshift_cluster_key" not in extravars and os.environ.get("HOMESHIFT_CLUSTER_KEY"):
         extravars["homeshift_cluster_key"] = os.environ["HOMESHIFT_CLUSTER_KEY"]
-    inventories = [*inventory, write_roster_inventory(out_dir, roster, plan)]
+    inventories = list(inventory)
     try:
         state = Store.open(store)
     except StoreError as exc:
@@ -202,7 +185,7 @@ def run(
         scaler = AnsibleScaleOut(inventories, out_dir, extravars) if scale_out else None
         migration = Migration(
             waves=tasks,
-            runner=AnsibleWaveRunner(inventories, out_dir, extravars),
+            runner=AnsibleWaveRunner(inventories, out_dir, document, roster, extravars),
             metrics=NetmikoMetrics(inventory[0], lab_dir=lab),
             ledger=StoreLedger(state),
             soak=LabSoak(lab, concurrency) if lab else WallClockSoak(),
@@ -212,7 +195,7 @@ def run(
             soak_seconds=soak,
             dry_run=dry_run,
             observe=lambda event, detail: console.print(
-                f"[bold]{event}[/bold] {detail}", highlight=False
+                f"[bold]{event:>14}[/bold] │ {detail}", highlight=False
             ),
         )
         report = migration.run()

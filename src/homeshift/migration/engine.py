@@ -150,6 +150,8 @@ class Migration:
             report.outcomes.append(outcome)
             report.waves_run += 1
             self.ledger.record_wave(outcome)
+            if outcome.ok:
+                self._record_absorbed(todo)
             if not outcome.ok:
                 decision = Decision(Action.HOLD, (f"wave {wave.number} failed: {outcome.message}",))
                 self._record(report, wave.number, decision)
@@ -180,6 +182,15 @@ class Migration:
             index += 1
         report.finished = not self.dry_run
         return report
+
+    def _record_absorbed(self, task: WaveTask) -> None:
+        """Planned waves whose teams all moved inside ``task`` (a merge) are done as well."""
+        teams = set(task.teams)
+        for planned in self.waves:
+            if planned.number != task.number and planned.teams and set(planned.teams) <= teams:
+                self.ledger.record_wave(
+                    WaveOutcome(planned.number, (), message=f"merged into wave {task.number}")
+                )
 
     def _dry_run_step(
         self, report: MigrationReport, waves: list[WaveTask], index: int, todo: WaveTask

@@ -12,9 +12,11 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from homeshift.asa.converge import gather_facts
 from homeshift.asa.transport import AsaConnection, NetmikoAsaCli
@@ -25,6 +27,8 @@ from homeshift.migration.model import (
     VerificationSummary,
     WaveOutcome,
 )
+from homeshift.planning.planfile import PlanDocument, write_plan
+from homeshift.planning.waves import Wave
 from homeshift.verify.inventory import group_host_vars
 
 #: the repository / installed collection root holding playbooks/ and ansible.cfg
@@ -79,24 +83,84 @@ def read_wave_outcome(path: Path, number: int, fallback: str) -> WaveOutcome:
     )
 
 
+def plan_for_wave(plan: PlanDocument, task: WaveTask) -> PlanDocument:
+    """The plan as it stands when ``task`` runs: after a merge, the task's teams belong to it
+    and to no later wave, so inventory groups (``wave_N``) and gates see the merged wave."""
+    teams = set(task.teams)
+    waves: list[Wave] = []
+    for wave in plan.waves:
+        if wave.number == task.number:
+            waves.append(
+                Wave(task.number, task.teams, task.agents, len(task.agents), task.sessions)
+            )
+            continue
+        if not teams & set(wave.teams):
+            waves.append(wave)
+            continue
+        kept = tuple(t for t in wave.teams if t not in teams)
+        if kept:
+            members = set(task.agents)
+            agents = tuple(a for a in wave.agents if a not in members)
+            share = wave.sessions / max(1, len(wave.agents))
+            waves.append(
+                replace(
+                    wave,
+                    teams=kept,
+                    agents=agents,
+                    headcount=len(agents),
+                    sessions=round(share * len(agents)),
+                )
+            )
+    if not any(w.number == task.number for w in waves):
+        waves.append(Wave(task.number, task.teams, task.agents, len(task.agents), task.sessions))
+    return replace(plan, waves=tuple(sorted(waves, key=lambda w: w.number)))
+
+
+def write_roster_inventory(path: Path, roster: Path, plan: Path) -> Path:
+    """A ``homeshift.core.roster`` inventory source: desktops grouped by wave, team, site."""
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "plugin": "homeshift.core.roster",
+                "roster": str(roster.resolve()),
+                "plan": str(plan.resolve()),
+            },
+            sort_keys=False,
+        )
+    )
+    return path
+
+
 @dataclass
 class AnsibleWaveRunner:
-    """Runs ``playbooks/wave.yml -e wave=N`` and reads the wave's outcome file."""
+    """Runs ``playbooks/wave.yml -e wave=N`` and reads the wave's outcome file.
+
+    Each run gets the plan as it stands then (:func:`plan_for_wave`) and a roster inventory
+    source built from it, so a merged wave is one ``wave_N`` group with all its teams.
+    """
 
     inventories: Sequence[Path]
     out_dir: Path
+    plan: PlanDocument
+    roster: Path
     extravars: Mapping[str, Any] = field(default_factory=dict)
 
     def run_wave(self, wave: WaveTask) -> WaveOutcome:
         outcome_path = (self.out_dir / f"wave-{wave.number}.json").resolve()
         outcome_path.unlink(missing_ok=True)
+        plan_path = write_plan(
+            plan_for_wave(self.plan, wave), self.out_dir / f"plan-wave-{wave.number}.json"
+        ).resolve()
+        roster_inventory = write_roster_inventory(
+            self.out_dir / f"wave-{wave.number}.roster.yml", self.roster, plan_path
+        )
         status, rc = run_playbook(
             "wave.yml",
-            self.inventories,
+            [*self.inventories, roster_inventory],
             {
                 **self.extravars,
                 "wave": wave.number,
-                "homeshift_wave_agents": list(wave.agents),
+                "homeshift_plan_file": str(plan_path),
                 "homeshift_wave_outcome_path": str(outcome_path),
             },
             self.out_dir / "runner",

@@ -1,0 +1,49 @@
+"""The plan a wave run sees after a merge (pure part of the ansible-runner wave runner)."""
+
+from __future__ import annotations
+
+from homeshift.migration.engine import WaveTask
+from homeshift.migration.live import metrics_from_facts, plan_for_wave
+from homeshift.planning.capacity import CapacityInputs, plan_capacity
+from homeshift.planning.planfile import PlanDocument
+from homeshift.planning.waves import Wave
+
+
+def document() -> PlanDocument:
+    capacity = plan_capacity(CapacityInputs(peak_sessions=60))
+    return PlanDocument(
+        capacity,
+        (
+            Wave(1, ("A",), ("a1", "a2"), 2, 2),
+            Wave(2, ("B", "C"), ("b1", "c1"), 2, 2),
+            Wave(3, ("D",), ("d1", "d2"), 2, 2),
+        ),
+    )
+
+
+def test_merged_wave_takes_the_later_waves_teams() -> None:
+    merged = WaveTask(2, (("B", ("b1",)), ("C", ("c1",)), ("D", ("d1", "d2"))), 4)
+    plan = plan_for_wave(document(), merged)
+    assert [(w.number, w.teams, w.agents) for w in plan.waves] == [
+        (1, ("A",), ("a1", "a2")),
+        (2, ("B", "C", "D"), ("b1", "c1", "d1", "d2")),
+    ]
+    assert plan.waves[1].sessions == 4
+
+
+def test_unmerged_wave_leaves_the_plan_alone() -> None:
+    task = WaveTask(1, (("A", ("a1", "a2")),), 2)
+    assert plan_for_wave(document(), task).waves == document().waves
+
+
+def test_metrics_from_lab_facts() -> None:
+    facts = {
+        "licensed_peers": 250,
+        "sessions": {"anyconnect_active": 50, "capacity": 250},
+        "pools": [{"in_use": 50, "held": 0, "free": 204}],
+        "load_balancing": {"status": "enabled"},
+    }
+    metrics = metrics_from_facts("asa-01", facts)
+    assert (metrics.active, metrics.limit, metrics.participating) == (50, 250, True)
+    assert round(metrics.pool_use_pct) == 20
+    assert not metrics_from_facts("asa-04", {"sessions": {}, "load_balancing": None}).participating
