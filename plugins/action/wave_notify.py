@@ -89,10 +89,11 @@ class ActionModule(ActionBase):
             return result
         summary = report["summary"]
         new = summary.get("sent", 0) + len(report.get("written", []))
+        ok = report.pop("ok")
         result.update(report)
         result.update(
             changed=new > 0,
-            failed=not report["ok"],
+            failed=not ok,
             msg=f"wave {wave} notices: "
             + ", ".join(f"{k} {v}" for k, v in sorted(summary.items()) if v),
         )

@@ -46,7 +46,7 @@ verdicts:
   description: Host -> C(ok), C(failures).
   type: dict
   returned: success
-skipped:
+not_verified:
   description: Hosts not verified (provisioning failed or unreachable).
   type: list
   returned: success

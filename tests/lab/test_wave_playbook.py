@@ -76,9 +76,13 @@ class WaveLab:
     revoked: tuple[str, ...]
     stopped_desktop: str
     stopped_agent: str
+    install_fails: str  # agent whose desktop answers every msiexec with 1603
+    auth_fails: str  # agent whose desktop refuses the credentials (401)
     first: WaveRun
     second: WaveRun
     emls_after_first: dict[str, float]
+    third: WaveRun  # wave 1 again after the broken installer was fixed
+    emls_after_third: dict[str, float]
     no_room: WaveRun  # wave 2 with a utilisation cap that leaves too little room
     broken_plan: WaveRun  # wave 2 with an unreadable plan file
 
@@ -203,6 +207,7 @@ def _wave(
     assert outcome_path.exists(), done.stdout[-4000:] + done.stderr[-3000:]
     outcome = json.loads(outcome_path.read_text())
     outcome_path.rename(outcome_path.with_name(f"{name}.json"))
+    (base / f"{name}.log").write_text(done.stdout + done.stderr)
     return WaveRun(done.returncode, done.stdout + done.stderr, outcome)
 
 
@@ -240,6 +245,11 @@ def wave_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WaveLab]:
         stopped = loaded.get(stopped_agent)
         assert stopped is not None
         handle.call("windows.inject_fault", host=stopped.desktop, fault="unreachable")
+        install_fails, auth_fails = wave1[3], wave1[4]
+        for employee_id, fault in ((install_fails, "msi_1603"), (auth_fails, "auth_401")):
+            agent = loaded.get(employee_id)
+            assert agent is not None
+            handle.call("windows.inject_fault", host=agent.desktop, fault=fault)
         variables = {
             "homeshift_plan_file": str(plan_path),
             "homeshift_roster_file": str(roster),
@@ -256,6 +266,11 @@ def wave_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WaveLab]:
         first = _wave(base, handle, variables, "first")
         emls = _emls(base / "notices")
         second = _wave(base, handle, variables, "second")
+        fixed = loaded.get(install_fails)
+        assert fixed is not None
+        handle.call("windows.clear_faults", host=fixed.desktop)
+        third = _wave(base, handle, variables, "third")
+        emls_after_third = _emls(base / "notices")
         out2 = str(base / "out" / "wave-2.json")
         no_room = _wave(
             base,
@@ -281,9 +296,13 @@ def wave_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WaveLab]:
             revoked,
             stopped.desktop,
             stopped_agent,
+            install_fails,
+            auth_fails,
             first,
             second,
             emls,
+            third,
+            emls_after_third,
             no_room,
             broken_plan,
         )
@@ -298,13 +317,26 @@ def test_first_run_moves_the_ready_agents_and_holds_the_others(wave_lab: WaveLab
     held = {h["employee_id"]: h["reason"] for h in outcome["held"]}
     expected_moved = [e for e in wave_lab.wave1 if e not in held]
     assert outcome["moved"] == expected_moved
-    assert len(outcome["moved"]) == len(wave_lab.wave1) - 3
+    assert len(outcome["moved"]) == len(wave_lab.wave1) - 5
     for employee_id in wave_lab.revoked:
         assert held[employee_id] == "no signed data-protection declaration on file"
-    assert "unreachable" in held[wave_lab.stopped_agent]
-    assert set(held) == {*wave_lab.revoked, wave_lab.stopped_agent}
+    assert held[wave_lab.stopped_agent] == "desktop unreachable"
+    assert held[wave_lab.auth_fails].startswith("desktop preflight failed: ")
+    assert "401" in held[wave_lab.auth_fails] or "auth" in held[wave_lab.auth_fails].lower()
+    assert held[wave_lab.install_fails].startswith("provisioning failed: ")
+    assert "1603" in held[wave_lab.install_fails]
+    assert set(held) == {
+        *wave_lab.revoked,
+        wave_lab.stopped_agent,
+        wave_lab.install_fails,
+        wave_lab.auth_fails,
+    }
+    failed_desktop = next(
+        h["desktop"] for h in outcome["held"] if h["employee_id"] == wave_lab.install_fails
+    )
+    assert outcome["failed_hosts"] == [failed_desktop]
     assert outcome["verification"] == {"verified": len(expected_moved), "failed": 0}
-    assert outcome["already_moved"] == [] and outcome["failed_hosts"] == []
+    assert outcome["already_moved"] == []
 
 
 def test_second_run_moves_nobody_new(wave_lab: WaveLab) -> None:
@@ -316,11 +348,28 @@ def test_second_run_moves_nobody_new(wave_lab: WaveLab) -> None:
     assert second["verification"] == {"verified": 0, "failed": 0}
 
 
+def test_a_fixed_desktop_moves_on_the_next_run_without_a_new_notice(wave_lab: WaveLab) -> None:
+    outcome = wave_lab.third.outcome
+    assert outcome["ok"] is True
+    assert outcome["moved"] == [wave_lab.install_fails]
+    assert outcome["failed_hosts"] == []
+    assert outcome["verification"] == {"verified": 1, "failed": 0}
+    assert wave_lab.install_fails not in {h["employee_id"] for h in outcome["held"]}
+    assert set(outcome["already_moved"]) == set(wave_lab.first.outcome["moved"])
+    assert wave_lab.emls_after_third == wave_lab.emls_after_first  # notify ran, wrote nothing
+    assert "TASK [Tell the team leads (once)]" in wave_lab.third.output
+
+
+def test_the_output_has_no_stray_worker_output(wave_lab: WaveLab) -> None:
+    for run in (wave_lab.first, wave_lab.third):
+        assert "errantly sent data directly to stdout" not in run.output
+
+
 def test_store_holds_states_with_reasons(wave_lab: WaveLab) -> None:
     with Store.open(wave_lab.store_url, upgrade_schema=False) as store:
         states = {e: store.agent_state(e) for e in wave_lab.wave1}
         wave_states = store.wave_states()
-    moved = set(wave_lab.first.outcome["moved"])
+    moved = {*wave_lab.first.outcome["moved"], *wave_lab.third.outcome["moved"]}
     for employee_id, state in states.items():
         assert state is not None, employee_id
         if employee_id in moved:
