@@ -1,4 +1,4 @@
-"""Wave gates (homeshift.migration.gates) and the outcome document (homeshift.migration.wave_run)."""
+"""Wave gates (migration.gates) and the outcome document (migration.wave_run)."""
 
 from __future__ import annotations
 
