@@ -16,12 +16,14 @@ from homeshift.migration.gates import (
     gate_wave,
 )
 from homeshift.migration.wave_run import (
+    WaveRunError,
     build_outcome,
     failed_outcome,
     gate_from_dict,
     gate_to_dict,
     headend_loads_from_facts,
     preflight_verdicts,
+    read_outcome,
     write_outcome,
 )
 from homeshift.readiness import DesktopVerdict, HeadendLoad, Light, Thresholds
@@ -197,3 +199,34 @@ def test_outcome_is_written_atomically(tmp_path: Path) -> None:
     write_outcome(path, failed_outcome(3, "plan missing"))
     assert json.loads(path.read_text())["message"] == "plan missing"
     assert [p.name for p in path.parent.iterdir()] == ["wave-3.json"]
+
+
+def test_the_loop_reads_the_outcome_back(tmp_path: Path) -> None:
+    gate = gate_wave(1, PLAN, ROSTER, {}, ALL_OK, ROOMY, moved={"E5"})
+    provisioning = {d: {"failed": False} for d in gate.go_hosts}
+    verdicts = {d: DesktopVerdict(d, True) for d in gate.go_hosts}
+    path = write_outcome(tmp_path / "wave-1.json", build_outcome(gate, provisioning, verdicts))
+    outcome = read_outcome(path)
+    assert outcome.number == 1 and outcome.ok
+    assert outcome.moved == ("E1", "E2", "E4")
+    assert outcome.held == (("E3", NO_DECLARATION),)
+    assert outcome.verification.verified == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"version": 2}, "unsupported outcome version 2"),
+        ({"moved": "E1"}, "'moved' must be a list of strings"),
+        ({"held": [{"employee_id": "E1"}]}, "held entry 1 needs employee_id and reason"),
+        ({"verification": {"verified": "x"}}, "counts must be integers"),
+    ],
+)
+def test_a_malformed_outcome_is_refused_with_the_field(
+    tmp_path: Path, change: dict[str, object], message: str
+) -> None:
+    path = tmp_path / "wave-4.json"
+    path.write_text(json.dumps({**failed_outcome(4, ""), **change}))
+    with pytest.raises(WaveRunError, match=message) as caught:
+        read_outcome(path)
+    assert str(path) in str(caught.value)

@@ -10,7 +10,8 @@ The action plugins ``homeshift.core.wave_gate``, ``wave_notify``, ``wave_verify`
 * :func:`notify` - :func:`homeshift.notify.send.notify_wave` (the store makes each notice once);
 * :func:`verify_desktops` - the verification suite over the go desktops (role expectations);
 * :func:`build_outcome` / :func:`write_outcome` / :func:`record_outcome` - the outcome JSON the
-  migration loop reads (docs/waves.md) and ``record_wave_outcome`` in the store.
+  migration loop reads (docs/waves.md) and ``record_wave_outcome`` in the store;
+  :func:`read_outcome` turns that file back into the loop's ``WaveOutcome``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from homeshift.migration.gates import (
     WaveGate,
     gate_wave,
 )
+from homeshift.migration.model import VerificationSummary, WaveOutcome
 from homeshift.planning import PlanError
 from homeshift.planning.planfile import read_plan
 from homeshift.readiness import DesktopVerdict, HeadendLoad, Thresholds
@@ -396,3 +398,67 @@ def record_outcome(store: Store, outcome: Mapping[str, Any], known: Iterable[str
         ],
         ok=bool(outcome["ok"]),
     )
+
+
+# ---- reading an outcome (the migration loop's side) -----------------------------------------
+
+
+def _id_list(data: Mapping[str, Any], key: str, source: str) -> tuple[str, ...]:
+    value = data.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise WaveRunError(f"{source}: '{key}' must be a list of strings")
+    return tuple(value)
+
+
+def parse_outcome(data: Any, source: str = "<memory>") -> WaveOutcome:
+    """The outcome JSON as the loop's :class:`~homeshift.migration.model.WaveOutcome`.
+
+    Refuses an unknown ``version`` and malformed fields with the file and field named.
+    """
+    if not isinstance(data, Mapping):
+        raise WaveRunError(f"{source}: the outcome must be a JSON object")
+    if data.get("version") != OUTCOME_VERSION:
+        raise WaveRunError(f"{source}: unsupported outcome version {data.get('version')!r}")
+    wave = data.get("wave")
+    if not isinstance(wave, int) or isinstance(wave, bool):
+        raise WaveRunError(f"{source}: 'wave' must be an integer")
+    held_raw = data.get("held")
+    if not isinstance(held_raw, list):
+        raise WaveRunError(f"{source}: 'held' must be a list")
+    held: list[tuple[str, str]] = []
+    for index, entry in enumerate(held_raw, start=1):
+        if not (
+            isinstance(entry, Mapping)
+            and isinstance(entry.get("employee_id"), str)
+            and isinstance(entry.get("reason"), str)
+        ):
+            raise WaveRunError(f"{source}: held entry {index} needs employee_id and reason")
+        held.append((entry["employee_id"], entry["reason"]))
+    verification = data.get("verification")
+    if not isinstance(verification, Mapping):
+        raise WaveRunError(f"{source}: 'verification' must be an object")
+    try:
+        summary = VerificationSummary(
+            int(verification.get("verified", 0)), int(verification.get("failed", 0))
+        )
+    except (TypeError, ValueError) as exc:
+        raise WaveRunError(f"{source}: 'verification' counts must be integers") from exc
+    return WaveOutcome(
+        number=wave,
+        moved=_id_list(data, "moved", source),
+        held=tuple(held),
+        failed_hosts=_id_list(data, "failed_hosts", source),
+        verification=summary,
+        ok=data.get("ok") is True,
+        message=str(data.get("message") or ""),
+    )
+
+
+def read_outcome(path: str | Path) -> WaveOutcome:
+    """Read the outcome file ``wave.yml`` wrote (see :func:`parse_outcome`)."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise WaveRunError(f"{path}: cannot read the wave outcome ({exc})") from exc
+    return parse_outcome(data, str(path))
