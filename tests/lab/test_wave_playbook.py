@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,9 +105,14 @@ def _env(base: Path) -> dict[str, str]:
 
 
 def _run(command: list[str], base: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    started = time.monotonic()
+    done = subprocess.run(
         command, cwd=REPO, env=_env(base), capture_output=True, text=True, timeout=300, check=False
     )
+    with (base / "timings.txt").open("a") as timings:  # where the module's time goes
+        what = next((c for c in command if "/playbooks/" in c), " ".join(command[1:3]))
+        timings.write(f"{time.monotonic() - started:6.1f}s {what}\n")
+    return done
 
 
 def _start(base: Path, roster: Path) -> tuple[Path, LabHandle]:
