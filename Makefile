@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-AGENTS ?= 600
+AGENTS ?= 300
 SEED ?= 7
 
 .PHONY: demo test lint typecheck unit lab-tests ansible-lint bench clean install

@@ -111,8 +111,18 @@ def step_lab_up(run: DemoRun) -> None:
     stop_lab(run.lab_dir)  # a lab left over by an interrupted demo in this folder
     spec = LabSpec(
         components={
-            "asa": {"headends": run.headends, "spares": run.spares, "model": DEMO_MODEL},
-            "windows": {"desktops": len(run.roster), "roster": str(run.roster_path.resolve())},
+            # "auto": the first free loopback band, so a demo never collides with another lab
+            "asa": {
+                "headends": run.headends,
+                "spares": run.spares,
+                "model": DEMO_MODEL,
+                "address_offset": "auto",
+            },
+            "windows": {
+                "desktops": len(run.roster),
+                "roster": str(run.roster_path.resolve()),
+                "address_offset": "auto",
+            },
         },
         seed=run.seed,
     )
@@ -389,6 +399,8 @@ def run(
     agents: Annotated[int, typer.Option(min=1, help="Agents (and lab desktops).")] = 300,
     seed: Annotated[int, typer.Option(help="Same seed, same demo.")] = 7,
     waves: Annotated[int, typer.Option(min=1, help="Number of waves.")] = 3,
+    headends: Annotated[int, typer.Option(min=1, help="Headends in service at start.")] = 2,
+    spares: Annotated[int, typer.Option(min=0, help="Spare headends for scale-out.")] = 2,
     forks: Annotated[int, typer.Option(min=1, help="Ansible forks.")] = 16,
     soak: Annotated[float, typer.Option(min=0, help="Soak window after each wave (s).")] = 2.0,
     plan_only: Annotated[bool, typer.Option("--plan-only", help="Only plan; no lab.")] = False,
@@ -400,7 +412,14 @@ def run(
     """The main job on the lab: plan, converge, scale out, provision, verify, migrate, report."""
     out_dir.mkdir(parents=True, exist_ok=True)
     state = DemoRun(
-        agents=agents, seed=seed, out_dir=out_dir.resolve(), waves=waves, forks=forks, soak=soak
+        agents=agents,
+        seed=seed,
+        out_dir=out_dir.resolve(),
+        waves=waves,
+        headends=headends,
+        spares=spares,
+        forks=forks,
+        soak=soak,
     )
     started = time.monotonic()
     try:
