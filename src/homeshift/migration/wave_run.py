@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from homeshift.migration.gates import (
+    NOT_IN_ROSTER,
     UNREACHABLE,
     GoAgent,
     HeldAgent,
@@ -146,7 +147,7 @@ def gate_and_record(
     for agent in gate.go:
         store.set_agent_state(agent.employee_id, "gated")
     for held in gate.held:
-        if held.reason != "not in the roster":
+        if held.reason != NOT_IN_ROSTER:  # the store does not know them either
             store.set_agent_state(held.employee_id, "held", reason=held.reason)
     return gate
 
