@@ -66,7 +66,8 @@ class ControlServer:
             return {"ok": False, "error": f"bad control request: {exc}"}
         op = self._ops.get(op_name)
         if op is None:
-            return {"ok": False, "error": f"unknown operation {op_name!r}; known: {self.operations}"}
+            known = self.operations
+            return {"ok": False, "error": f"unknown operation {op_name!r}; known: {known}"}
         try:
             result = op(**args)
             if inspect.isawaitable(result):
