@@ -127,6 +127,7 @@ def run_agent(
         return AgentRun(result, 2)
     result["check_mode"] = check_mode
     faults = faults or DesktopFaults()
+    context = ApplyContext(view, edit, check_mode, diff, faults)
     reboot_after: float | None = None
     stop = False
     for item in items:
@@ -147,7 +148,7 @@ def run_agent(
             result["results"].append(entry)
             continue
         try:
-            _APPLY[item.type](item.params, entry, view, edit, check_mode, diff, faults)
+            _APPLY[item.type](item.params, entry, context)
         except (DesktopError, KeyError, TypeError, ValueError, AttributeError) as exc:
             entry["error"] = entry["error"] or _message(exc)
         if entry["error"]:
@@ -186,36 +187,34 @@ def render_output(run: AgentRun) -> str:
 
 # ---- resources -----------------------------------------------------------------------------
 
-Apply = Callable[
-    [
-        dict[str, Any],
-        dict[str, Any],
-        Callable[[], DesktopState],
-        Callable[[], DesktopState],
-        bool,
-        bool,
-        DesktopFaults,
-    ],
-    None,
-]
+
+@dataclass(frozen=True)
+class ApplyContext:
+    """What every resource handler shares for one document run.
+
+    ``view`` reads the desktop without marking it dirty; ``edit`` returns the same state for
+    writing (the lab persists it). ``faults`` is shared and mutable on purpose: handlers
+    consume one-shot injected faults from it.
+    """
+
+    view: Callable[[], DesktopState]
+    edit: Callable[[], DesktopState]
+    check: bool
+    diff: bool
+    faults: DesktopFaults
 
 
-def _msi(
-    p: dict[str, Any],
-    e: dict[str, Any],
-    view: Callable[[], DesktopState],
-    edit: Callable[[], DesktopState],
-    check: bool,
-    diff: bool,
-    faults: DesktopFaults,
-) -> None:
+Apply = Callable[[dict[str, Any], dict[str, Any], ApplyContext], None]
+
+
+def _msi(p: dict[str, Any], e: dict[str, Any], ctx: ApplyContext) -> None:
     code = str(p["product_code"])
     if not _GUID.match(code):
         raise DesktopError(f"product_code {code!r} is not a {{GUID}}")
     state_wanted = p.get("state", "present")
     version = p.get("version")
     key = f"{share.UNINSTALL_KEY}\\{code}"
-    state = view()
+    state = ctx.view()
     installed = state.reg_key_exists(key)
     have_version = state.reg_get(key, "DisplayVersion")
     have = None if have_version is None else str(have_version.data)
@@ -231,7 +230,7 @@ def _msi(
         e["exit_code"] = None
         return
     e["changed"] = True
-    if check:
+    if ctx.check:
         e["after"] = {
             "installed": state_wanted == "present",
             "version": str(version) if state_wanted == "present" else None,
@@ -245,11 +244,11 @@ def _msi(
         e["error"] = f"installer not found: {source}"
         return
     log_path = str(p.get("log_path") or "C:\\Windows\\Temp\\homeshift-msi.log")
-    exit_code, log = _msiexec(p, code, state_wanted, edit, faults)
+    exit_code, log = _msiexec(p, code, state_wanted, ctx)
     e["exit_code"] = exit_code
-    if not faults.disk_full:
+    if not ctx.faults.disk_full:
         with contextlib.suppress(DesktopError):  # a full disk cannot take the log either
-            edit().write_file(log_path, "\r\n".join(log).encode())
+            ctx.edit().write_file(log_path, "\r\n".join(log).encode())
     errors = {
         1618: "another installation is in progress (msiexec 1618)",
         1603: "fatal error during installation (msiexec 1603)",
@@ -265,7 +264,7 @@ def _msi(
             e["log_excerpt"] = "\n".join(excerpt[-20:])
         return
     e["reboot_required"] = exit_code in (3010, 1641)
-    after = view()
+    after = ctx.view()
     now_version = after.reg_get(key, "DisplayVersion")
     e["after"] = {
         "installed": after.reg_key_exists(key),
@@ -277,12 +276,11 @@ def _msiexec(
     p: dict[str, Any],
     code: str,
     wanted: str,
-    edit: Callable[[], DesktopState],
-    faults: DesktopFaults,
+    ctx: ApplyContext,
 ) -> tuple[int, list[str]]:
     """Run the emulated msiexec; returns (exit code, MSI log lines)."""
     log = [f"=== Verbose logging started: homeshift lab msiexec {code} ==="]
-    forced = faults.take_msi_exit(code)
+    forced = ctx.faults.take_msi_exit(code)
     if forced is not None and forced not in (0, 3010, 1641, 1603):
         log.append(f"MSI (c) Error {forced}: forced by the lab (fault injection).")
         if forced == 1618:
@@ -290,7 +288,7 @@ def _msiexec(
         return forced, log
     if wanted == "absent":
         package = share.package_by_code(code)
-        state = edit()
+        state = ctx.edit()
         if package is not None and remove_package_effects(state, package):
             log.append("MSI (s) Product: removed. Return value 1.")
             return 0, log
@@ -299,7 +297,7 @@ def _msiexec(
         log.append("MSI (c) Error 1605: This action is only valid for products that are installed.")
         return 1605, log
     source = str(p.get("source") or "")
-    state = edit()
+    state = ctx.edit()
     package = share.package_at(source) if source.startswith("\\\\") else None
     data = state.read_file(source) if source else None
     if data is None:
@@ -318,7 +316,7 @@ def _msiexec(
         log.append("MSI (s) Error 1722: There is a problem with this Windows Installer package.")
         log.append("Action ended: InstallFinalize. Return value 3.")
         return 1603, log
-    if faults.disk_full or state.volumes["C:"].free_gb < package.size_mb / 1024:
+    if ctx.faults.disk_full or state.volumes["C:"].free_gb < package.size_mb / 1024:
         log.append("MSI (s) Error 1601: Out of disk space -- Volume: 'C:'.")
         log.append("Action ended: InstallValidate. Return value 3.")
         return 1603, log
@@ -350,24 +348,16 @@ def _reboot_desktop(state: DesktopState, package: share.MsiPackage) -> bool:
     return package.module == "core-vpn" and digest[0] < 26
 
 
-def _file(
-    p: dict[str, Any],
-    e: dict[str, Any],
-    view: Callable[[], DesktopState],
-    edit: Callable[[], DesktopState],
-    check: bool,
-    diff: bool,
-    faults: DesktopFaults,
-) -> None:
+def _file(p: dict[str, Any], e: dict[str, Any], ctx: ApplyContext) -> None:
     path = str(p["path"])
     wanted = p.get("state", "present")
-    state = view()
+    state = ctx.view()
     data = state.read_file(path)
     before: dict[str, Any] = {
         "exists": data is not None,
         "sha256": None if data is None else hashlib.sha256(data).hexdigest(),
     }
-    if diff and data is not None and len(data) <= 65536:
+    if ctx.diff and data is not None and len(data) <= 65536:
         before["content"] = data.decode("utf-8", errors="replace")
     e["before"] = before
     if wanted == "absent":
@@ -376,8 +366,8 @@ def _file(
             return
         e["changed"] = True
         e["after"] = {"exists": False, "sha256": None}
-        if not check:
-            edit().delete_file(path)
+        if not ctx.check:
+            ctx.edit().delete_file(path)
         return
     if wanted != "present":
         raise DesktopError(f"state must be present or absent, not {wanted!r}")
@@ -387,16 +377,16 @@ def _file(
         e["error"] = "content does not match its sha256 (document corrupted in transit)"
         return
     after: dict[str, Any] = {"exists": True, "sha256": sha}
-    if diff and len(content) <= 65536:
+    if ctx.diff and len(content) <= 65536:
         after["content"] = content.decode("utf-8", errors="replace")
     e["after"] = after
     if before["sha256"] == sha:
         return
     e["changed"] = True
-    if not check:
-        if faults.disk_full:
+    if not ctx.check:
+        if ctx.faults.disk_full:
             raise DesktopError("There is not enough space on the disk.")
-        edit().write_file(path, content)
+        ctx.edit().write_file(path, content)
 
 
 def _reg_data(kind: str, data: Any) -> Any:
@@ -407,18 +397,10 @@ def _reg_data(kind: str, data: Any) -> Any:
     return str(data)
 
 
-def _registry(
-    p: dict[str, Any],
-    e: dict[str, Any],
-    view: Callable[[], DesktopState],
-    edit: Callable[[], DesktopState],
-    check: bool,
-    diff: bool,
-    faults: DesktopFaults,
-) -> None:
+def _registry(p: dict[str, Any], e: dict[str, Any], ctx: ApplyContext) -> None:
     path, name = str(p["path"]), str(p["name"])
     wanted = p.get("state", "present")
-    current = view().reg_get(path, name)
+    current = ctx.view().reg_get(path, name)
     e["before"] = {
         "exists": current is not None,
         "value_type": None if current is None else current.kind,
@@ -428,8 +410,8 @@ def _registry(
         e["after"] = {"exists": False, "value_type": None, "data": None}
         if current is not None:
             e["changed"] = True
-            if not check:
-                edit().reg_delete_value(path, name)
+            if not ctx.check:
+                ctx.edit().reg_delete_value(path, name)
         return
     kind = str(p.get("value_type") or p.get("data_type") or "string").lower()
     if kind not in REG_KINDS:
@@ -439,21 +421,13 @@ def _registry(
     if current is not None and current.kind == kind and current.data == data:
         return
     e["changed"] = True
-    if not check:
-        edit().reg_set(path, name, kind, data)
+    if not ctx.check:
+        ctx.edit().reg_set(path, name, kind, data)
 
 
-def _service(
-    p: dict[str, Any],
-    e: dict[str, Any],
-    view: Callable[[], DesktopState],
-    edit: Callable[[], DesktopState],
-    check: bool,
-    diff: bool,
-    faults: DesktopFaults,
-) -> None:
+def _service(p: dict[str, Any], e: dict[str, Any], ctx: ApplyContext) -> None:
     name = str(p["name"])
-    svc = view().service(name)
+    svc = ctx.view().service(name)
     if svc is None:
         raise DesktopError(f"service {name} is not installed")
     e["before"] = {"state": svc.status.lower(), "start_mode": start_mode_of(svc)}
@@ -471,9 +445,9 @@ def _service(
     if after == e["before"]:
         return
     e["changed"] = True
-    if check:
+    if ctx.check:
         return
-    target = edit().service(name)
+    target = ctx.edit().service(name)
     assert target is not None
     if want_mode is not None:
         target.start_type, target.delayed = _START_MODES[want_mode]
@@ -484,39 +458,23 @@ def _service(
         target.status = "Running" if want_state == "running" else "Stopped"
 
 
-def _power(
-    p: dict[str, Any],
-    e: dict[str, Any],
-    view: Callable[[], DesktopState],
-    edit: Callable[[], DesktopState],
-    check: bool,
-    diff: bool,
-    faults: DesktopFaults,
-) -> None:
+def _power(p: dict[str, Any], e: dict[str, Any], ctx: ApplyContext) -> None:
     sub, setting = power_alias(str(p["subgroup"])), power_alias(str(p["setting"]))
     ac, dc = int(p["ac"]), int(p["dc"])
-    current = view().power_value(sub, setting)
+    current = ctx.view().power_value(sub, setting)
     e["before"] = {"ac": current[0], "dc": current[1]}
     e["after"] = {"ac": ac, "dc": dc}
     if current == [ac, dc]:
         return
     e["changed"] = True
-    if not check:
-        target = edit().power_value(sub, setting)
+    if not ctx.check:
+        target = ctx.edit().power_value(sub, setting)
         target[0], target[1] = ac, dc
 
 
-def _bitlocker(
-    p: dict[str, Any],
-    e: dict[str, Any],
-    view: Callable[[], DesktopState],
-    edit: Callable[[], DesktopState],
-    check: bool,
-    diff: bool,
-    faults: DesktopFaults,
-) -> None:
+def _bitlocker(p: dict[str, Any], e: dict[str, Any], ctx: ApplyContext) -> None:
     mount = str(p.get("mount_point", "C:")).upper().rstrip("\\")
-    state = view()
+    state = ctx.view()
     volume = state.volumes.get(mount)
     if volume is None:
         raise DesktopError(f"Cannot find a volume with mount point {mount}.")
@@ -534,9 +492,9 @@ def _bitlocker(
         )
     e["changed"] = True
     e["after"] = {"protection_status": "On", "volume_status": "EncryptionInProgress"}
-    if check:
+    if ctx.check:
         return
-    target = edit().volumes[mount]
+    target = ctx.edit().volumes[mount]
     target.protection_status = "On"
     target.volume_status = "EncryptionInProgress"
     target.encryption_percentage = 1
@@ -546,16 +504,8 @@ def _bitlocker(
     )
 
 
-def _compliance(
-    p: dict[str, Any],
-    e: dict[str, Any],
-    view: Callable[[], DesktopState],
-    edit: Callable[[], DesktopState],
-    check: bool,
-    diff: bool,
-    faults: DesktopFaults,
-) -> None:
-    state = view()
+def _compliance(p: dict[str, Any], e: dict[str, Any], ctx: ApplyContext) -> None:
+    state = ctx.view()
     name = p.get("check")
     observed: Any
     if name == "os_build_min":
@@ -564,7 +514,9 @@ def _compliance(
     elif name == "free_disk_gb_min":
         drive = str(p.get("drive", "C:")).upper()
         volume = state.volumes.get(drive)
-        observed = None if volume is None else round(0.0 if faults.disk_full else volume.free_gb, 1)
+        observed = (
+            None if volume is None else round(0.0 if ctx.faults.disk_full else volume.free_gb, 1)
+        )
         compliant = observed is not None and observed >= float(p["gb"])
     elif name == "tpm_present":
         observed = state.tpm_present
