@@ -113,10 +113,17 @@ def run_naive(
     return Row("naive push + save", elapsed, lines, sessions, saves)
 
 
-def bench(size: int, repeat: int, offset: int, delay: float | None) -> list[Row]:
+def bench(
+    size: int, repeat: int, offset: int, delay: float | None, save_s: float = 0.0
+) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="bench-headends-") as tmp:
         lab_dir = Path(tmp)
-        spec = {"headends": size, "port": 2222, "address_offset": offset}
+        spec = {
+            "headends": size,
+            "port": 2222,
+            "address_offset": offset,
+            "write_memory_delay_s": save_s,
+        }
         start_lab(lab_dir, LabSpec(components={"asa": spec}))
         try:
             hosts = _hosts(lab_dir)
@@ -145,11 +152,25 @@ def main() -> None:
         default=None,
         help="netmiko global_delay_factor for BOTH sides (default: netmiko's)",
     )
+    parser.add_argument(
+        "--write-memory-seconds",
+        type=float,
+        default=1.2,
+        help="how long the lab's write memory takes (real ASA samples in asa-cli.md §2.3: "
+        "0.29-1.31 s; default 1.2 s); 0 = instant",
+    )
     args = parser.parse_args()
+    print(f"lab write memory takes {args.write_memory_seconds} s")
     print(f"netmiko global_delay_factor: {args.delay_factor or 'default (fast_cli 0.1)'}")
     print(f"{'headends':>8}  {'run':<34} {'seconds':>8} {'lines':>6} {'ssh':>4} {'saves':>5}")
     for index, size in enumerate(args.sizes):
-        rows = bench(size, args.repeat, args.address_offset + index * 100, args.delay_factor)
+        rows = bench(
+            size,
+            args.repeat,
+            args.address_offset + index * 100,
+            args.delay_factor,
+            args.write_memory_seconds,
+        )
         for row in rows:
             print(
                 f"{size:>8}  {row.what:<34} {row.seconds:>8.2f} {row.lines:>6} "
