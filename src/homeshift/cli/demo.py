@@ -105,8 +105,9 @@ def step_roster(run: DemoRun) -> None:
 
 
 def step_lab_up(run: DemoRun) -> None:
-    """Start the lab: headends, spares and one Windows desktop per agent of the roster."""
-    assert run.roster_path is not None and run.roster is not None
+    """Start the lab: headends, spares (at least what the plan adds), one desktop per agent."""
+    assert run.roster_path is not None and run.roster is not None and run.capacity is not None
+    run.spares = max(run.spares, run.capacity.headends_to_add)
     run.lab_dir = (run.out_dir / "lab").resolve()
     stop_lab(run.lab_dir)  # a lab left over by an interrupted demo in this folder
     spec = LabSpec(
@@ -160,7 +161,8 @@ def step_capacity(run: DemoRun) -> None:
     existing = tuple(
         ExistingHeadend(f"asa-{i:02d}", DEMO_MODEL) for i in range(1, run.headends + 1)
     )
-    spares = tuple(f"asa-{i:02d}" for i in range(run.headends + 1, run.headends + run.spares + 1))
+    # names for as many new headends as the plan may want; the lab then starts that many spares
+    spares = tuple(f"asa-{i:02d}" for i in range(run.headends + 1, run.headends + 41))
     inputs = capacity_inputs_from_roster(
         run.roster,
         existing=existing,
@@ -241,7 +243,7 @@ def ansible_playbook(
         rc = process.wait()
     recap = [ln for ln in log_path.read_text().splitlines() if re.search(r"\bfailed=[1-9]", ln)]
     if rc != 0:
-        raise DemoError(f"{playbook} exited {rc}; see {log_path}" + "".join(recap[:3]))
+        raise DemoError("\n".join([f"{playbook} exited {rc}; see {log_path}", *recap[:3]]))
 
 
 def step_headends(run: DemoRun) -> None:
@@ -381,9 +383,9 @@ def step_board(run: DemoRun) -> None:
 Step = Callable[[DemoRun], None]
 STEPS: list[tuple[str, Step]] = [
     ("Roster", step_roster),
-    ("Lab", step_lab_up),
     ("Capacity plan", step_capacity),
     ("Wave plan", step_waves),
+    ("Lab", step_lab_up),
     ("Headends", step_headends),
     ("Scale-out", step_scale_out),
     ("Desktops", step_desktops),
