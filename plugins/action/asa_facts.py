@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.homeshift.core.plugins.plugin_utils.action import (
+    ASA_CONNECTION_OPTIONS,
+    HomeshiftAction,
+    failed,
+    inventory_host,
+)
 
 from homeshift.asa.config import ParseError
 from homeshift.asa.converge import FACT_SUBSETS, gather_facts
 from homeshift.asa.facts import FactsError
-from homeshift.asa.transport import AsaConnection, NetmikoAsaCli, TransportError
+from homeshift.asa.transport import NetmikoAsaCli, TransportError
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "gather_subset": {
@@ -19,56 +24,26 @@ ARGUMENT_SPEC: dict[str, Any] = {
         "default": list(FACT_SUBSETS),
         "choices": list(FACT_SUBSETS),
     },
-    "conn_timeout": {"type": "float", "default": 10.0},
-    "read_timeout": {"type": "float", "default": 30.0},
-    "ssh_strict": {"type": "bool", "default": False},
-    "system_host_keys": {"type": "bool", "default": False},
-    "known_hosts": {"type": "path"},
+    **ASA_CONNECTION_OPTIONS,
 }
 
-CONNECTION_VARS = (
-    "ansible_host",
-    "ansible_port",
-    "ansible_user",
-    "ansible_password",
-    "ansible_become_password",
-    "ansible_become_pass",
-)
 
+class ActionModule(HomeshiftAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
-    _supports_async = False
-
-    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        host = str(task_vars.get("inventory_hostname", "?"))
-        host_vars = {
-            k: self._templar.template(task_vars[k]) for k in CONNECTION_VARS if k in task_vars
-        }
+    def run_validated(
+        self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]
+    ) -> dict[str, Any]:
+        host = inventory_host(task_vars)
         try:
-            connection = AsaConnection.from_host_vars(
-                host,
-                host_vars,
-                conn_timeout=args["conn_timeout"],
-                read_timeout=args["read_timeout"],
-                ssh_strict=args["ssh_strict"],
-                system_host_keys=args["system_host_keys"],
-                known_hosts=args["known_hosts"],
-            )
+            connection = self.asa_connection(task_vars, args)
         except ValueError as exc:
-            result.update(failed=True, changed=False, msg=str(exc))
-            return result
+            return failed(result, str(exc))
         cli = NetmikoAsaCli(connection)
         try:
             facts = gather_facts(cli, args["gather_subset"])
         except (FactsError, ParseError, TransportError) as exc:
-            result.update(failed=True, changed=False, msg=f"{host}: {exc}")
-            return result
+            return failed(result, f"{host}: {exc}")
         finally:
             cli.close()
         result.update(changed=False, ansible_facts={"homeshift_asa": facts})

@@ -10,7 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.homeshift.core.plugins.plugin_utils.action import (
+    ASA_CONNECTION_OPTIONS,
+    HomeshiftAction,
+    failed,
+    inventory_host,
+)
 
 from homeshift.asa.config import (
     ParseError,
@@ -23,7 +28,7 @@ from homeshift.asa.config import (
 from homeshift.asa.converge import converge, gather
 from homeshift.asa.headend import with_cluster_key
 from homeshift.asa.resources.pools import Pool
-from homeshift.asa.transport import AsaConnection, NetmikoAsaCli, TransportError
+from homeshift.asa.transport import NetmikoAsaCli, TransportError
 
 ACTING = ("merged", "replaced", "overridden", "deleted")
 OFFLINE = ("rendered", "parsed")
@@ -35,39 +40,17 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "other_pools": {"type": "list", "elements": "dict", "default": []},
     "running_config": {"type": "str"},
     "session_log": {"type": "path"},
-    "conn_timeout": {"type": "float", "default": 10.0},
-    "read_timeout": {"type": "float", "default": 30.0},
-    "ssh_strict": {"type": "bool", "default": False},
-    "system_host_keys": {"type": "bool", "default": False},
-    "known_hosts": {"type": "path"},
+    **ASA_CONNECTION_OPTIONS,
 }
 
-CONNECTION_VARS = (
-    "ansible_host",
-    "ansible_port",
-    "ansible_user",
-    "ansible_password",
-    "ansible_become_password",
-    "ansible_become_pass",
-)
 
+class ActionModule(HomeshiftAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-def connection_vars(action: ActionBase, task_vars: dict[str, Any]) -> dict[str, Any]:
-    """This host's connection variables, templated (passwords may come from a vault)."""
-    return {k: action._templar.template(task_vars[k]) for k in CONNECTION_VARS if k in task_vars}
-
-
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
-    _supports_async = False
-
-    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        host = str(task_vars.get("inventory_hostname", "?"))
+    def run_validated(
+        self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]
+    ) -> dict[str, Any]:
+        host = inventory_host(task_vars)
         state = args["state"]
         secrets = [args["cluster_key"]] if args["cluster_key"] else []
         try:
@@ -76,11 +59,9 @@ class ActionModule(ActionBase):
             )
             others = [Pool.from_dict(p) for p in args["other_pools"]]
         except ValidationError as exc:
-            result.update(failed=True, changed=False, msg=f"{host}: invalid config: {exc}")
-            return result
+            return failed(result, f"{host}: invalid config: {exc}")
         if state in ("merged", "replaced", "overridden", "rendered") and args["config"] is None:
-            result.update(failed=True, changed=False, msg=f"{host}: state {state} needs config")
-            return result
+            return failed(result, f"{host}: state {state} needs config")
 
         if state == "rendered":
             result.update(changed=False, rendered=redact_lines(render_config(want), secrets))
@@ -89,26 +70,19 @@ class ActionModule(ActionBase):
             try:
                 parsed = parse_running_config(args["running_config"] or "")
             except ParseError as exc:
-                result.update(failed=True, changed=False, msg=f"{host}: {exc}")
-                return result
+                return failed(result, f"{host}: {exc}")
             result.update(changed=False, parsed=parsed.to_dict())
             return result
 
         try:
-            connection = AsaConnection.from_host_vars(
-                host,
-                connection_vars(self, task_vars),
-                conn_timeout=args["conn_timeout"],
-                read_timeout=args["read_timeout"],
-                ssh_strict=args["ssh_strict"],
-                system_host_keys=args["system_host_keys"],
-                known_hosts=args["known_hosts"],
+            connection = self.asa_connection(
+                task_vars,
+                args,
                 session_log=Path(args["session_log"]) if args["session_log"] else None,
                 extra_secrets=tuple(secrets),
             )
         except ValueError as exc:
-            result.update(failed=True, changed=False, msg=str(exc))
-            return result
+            return failed(result, str(exc))
         cli = NetmikoAsaCli(connection)
         try:
             if state == "gathered":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.homeshift.core.plugins.plugin_utils.action import HomeshiftAction, failed
 
 from homeshift.asa.scale_out import LiveMember, ScaleOutError, added, plan_scale_out
 from homeshift.planning.planfile import plan_to_dict, write_plan
@@ -24,16 +24,12 @@ ARGUMENT_SPEC: dict[str, Any] = {
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
-    _supports_async = False
+class ActionModule(HomeshiftAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def run_validated(
+        self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]
+    ) -> dict[str, Any]:
         try:
             members = [
                 LiveMember(
@@ -56,8 +52,7 @@ class ActionModule(ActionBase):
                 default_model=args["default_model"],
             )
         except (ScaleOutError, KeyError, ValueError) as exc:
-            result.update(failed=True, changed=False, msg=f"scale-out cannot be planned: {exc}")
-            return result
+            return failed(result, f"scale-out cannot be planned: {exc}")
         if not self._task.check_mode:
             write_plan(document, args["out"])
         new = added(document.capacity)

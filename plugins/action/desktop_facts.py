@@ -5,56 +5,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.homeshift.core.plugins.plugin_utils.action import (
+    WINRM_RETRY_OPTIONS,
+    HomeshiftAction,
+    failed,
+    inventory_host,
+    winrm_transport,
+)
 
 from homeshift.windows.provision import gather_facts
-from homeshift.windows.transport import (
-    ConfigurationError,
-    PyWinRMTransport,
-    RetryPolicy,
-    WinRMSettings,
-)
-
-#: the variables WinRMSettings.from_host_vars reads
-CONNECTION_VARS = (
-    "ansible_host",
-    "ansible_port",
-    "ansible_user",
-    "ansible_password",
-    "ansible_winrm_",
-)
+from homeshift.windows.transport import ConfigurationError
 
 ARGUMENT_SPEC: dict[str, Any] = {
-    "connection_retries": {"type": "int", "default": 3},
-    "connection_retry_delay": {"type": "float", "default": 1.0},
+    **WINRM_RETRY_OPTIONS,
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
-    _supports_async = False
+class ActionModule(HomeshiftAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        host = str(task_vars.get("inventory_hostname", "?"))
+    def run_validated(
+        self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]
+    ) -> dict[str, Any]:
+        host = inventory_host(task_vars)
         try:
-            names = [k for k in task_vars if k.startswith(CONNECTION_VARS)]
-            connection = {k: self._templar.template(task_vars[k]) for k in names}
-            settings = WinRMSettings.from_host_vars(connection, host)
+            settings = self.winrm_settings(task_vars)
         except ConfigurationError as exc:
-            result.update(failed=True, changed=False, msg=f"{host}: {exc}")
-            return result
-        transport = PyWinRMTransport(
-            settings,
-            retry=RetryPolicy(
-                attempts=max(1, args["connection_retries"]),
-                initial_delay=args["connection_retry_delay"],
-            ),
-        )
+            return failed(result, f"{host}: {exc}")
+        transport = winrm_transport(settings, args)
         outcome = gather_facts(host, transport, secrets=settings.secrets())
         result.update(changed=False, failed=outcome.failed, msg=outcome.msg)
         if outcome.unreachable:

@@ -9,25 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.homeshift.core.plugins.plugin_utils.action import (
+    WINRM_RETRY_OPTIONS,
+    HomeshiftAction,
+    failed,
+    inventory_host,
+    winrm_transport,
+)
 
 from homeshift.windows.provision import BusyRetryPolicy, ansible_result, provision
 from homeshift.windows.resources import Document, ResourceError, resources_from_list
-from homeshift.windows.transport import (
-    ConfigurationError,
-    PyWinRMTransport,
-    RetryPolicy,
-    WinRMSettings,
-)
-
-#: the variables WinRMSettings.from_host_vars reads
-CONNECTION_VARS = (
-    "ansible_host",
-    "ansible_port",
-    "ansible_user",
-    "ansible_password",
-    "ansible_winrm_",
-)
+from homeshift.windows.transport import ConfigurationError
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "resources": {"type": "list", "elements": "dict", "required": True},
@@ -35,41 +27,29 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "fail_when_red": {"type": "bool", "default": False},
     "msi_busy_retries": {"type": "int", "default": 3},
     "msi_busy_delay": {"type": "float", "default": 10.0},
-    "connection_retries": {"type": "int", "default": 3},
-    "connection_retry_delay": {"type": "float", "default": 1.0},
+    **WINRM_RETRY_OPTIONS,
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
-    _supports_async = False
+class ActionModule(HomeshiftAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        host = str(task_vars.get("inventory_hostname", "?"))
+    def run_validated(
+        self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]
+    ) -> dict[str, Any]:
+        host = inventory_host(task_vars)
         try:
             resources = resources_from_list(args["resources"])
-            settings = WinRMSettings.from_host_vars(self._connection_vars(task_vars), host)
+            settings = self.winrm_settings(task_vars)
         except (ResourceError, ConfigurationError) as exc:
-            result.update(failed=True, changed=False, msg=f"{host}: {exc}")
-            return result
+            return failed(result, f"{host}: {exc}")
         document = Document(
             resources=resources,
             check_mode=bool(self._task.check_mode),
             diff=bool(self._task.diff),
             gather_facts=bool(args["gather_facts"]),
         )
-        transport = PyWinRMTransport(
-            settings,
-            retry=RetryPolicy(
-                attempts=max(1, args["connection_retries"]),
-                initial_delay=args["connection_retry_delay"],
-            ),
-        )
+        transport = winrm_transport(settings, args)
         outcome = provision(
             host,
             transport,
@@ -86,8 +66,3 @@ class ActionModule(ActionBase):
                 f"{host}: desktop is not compliant (red): {'; '.join(outcome.red_reasons)}"
             )
         return result
-
-    def _connection_vars(self, task_vars: dict[str, Any]) -> dict[str, Any]:
-        """This host's connection variables, templated (the password may come from a vault)."""
-        names = [k for k in task_vars if k.startswith(CONNECTION_VARS)]
-        return {k: self._templar.template(task_vars[k]) for k in names}

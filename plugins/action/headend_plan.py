@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.homeshift.core.plugins.plugin_utils.action import (
+    HomeshiftAction,
+    failed,
+    inventory_host,
+)
 
 from homeshift.asa.config import ValidationError
 from homeshift.asa.headend import HeadendSettings, desired_config, other_pools, plan_entry
@@ -23,17 +27,13 @@ ARGUMENT_SPEC: dict[str, Any] = {
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
-    _supports_async = False
+class ActionModule(HomeshiftAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        host = args["host"] or str(task_vars.get("inventory_hostname", "?"))
+    def run_validated(
+        self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]
+    ) -> dict[str, Any]:
+        host = args["host"] or inventory_host(task_vars)
         try:
             plan = plan_to_dict(read_plan(args["plan_file"]))
             headends = plan["capacity"]["headends"]
@@ -43,8 +43,7 @@ class ActionModule(ActionBase):
         except (ValueError, KeyError, TypeError) as exc:
             if isinstance(exc, KeyError | TypeError):
                 exc = ValidationError(f"plan file {args['plan_file']}: {exc!r}")
-            result.update(failed=True, changed=False, msg=f"{host}: {exc}")
-            return result
+            return failed(result, f"{host}: {exc}")
         result.update(
             changed=False,
             entry=entry,

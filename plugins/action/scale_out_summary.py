@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.homeshift.core.plugins.plugin_utils.action import HomeshiftAction, failed
 
 from homeshift.asa.scale_out import summary
 from homeshift.planning import PlanError
@@ -22,21 +22,17 @@ ARGUMENT_SPEC: dict[str, Any] = {
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(HomeshiftAction):
     _supports_check_mode = False
-    _supports_async = False
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def run_validated(
+        self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]
+    ) -> dict[str, Any]:
         try:
             document = read_plan(args["plan_file"])
         except PlanError as exc:
-            result.update(failed=True, changed=False, msg=str(exc))
-            return result
+            return failed(result, str(exc))
         sessions = {str(k): int(v) for k, v in args["sessions"].items() if v is not None}
         data = summary(
             document, converged=args["converged"], sessions=sessions, failed=args["failed"]

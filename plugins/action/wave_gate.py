@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.homeshift.core.plugins.plugin_utils.action import HomeshiftAction, failed
 
 from homeshift.migration.gates import GateError
 from homeshift.migration.wave_run import (
@@ -45,18 +45,15 @@ def host_fact(task_vars: dict[str, Any], host: str, name: str) -> Any:
     return hostvars[host].get(name)
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(HomeshiftAction):
     _supports_check_mode = False
-    _supports_async = False
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+    def run_validated(
+        self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]
+    ) -> dict[str, Any]:
         from homeshift.state.store import Store
 
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         wave = args["wave"]
         try:
             thresholds = Thresholds(
@@ -72,8 +69,7 @@ class ActionModule(ActionBase):
             with Store.open(args["store_url"]) as store:
                 gate = gate_and_record(store, inputs, wave, preflight, loads, thresholds)
         except (WaveRunError, GateError, StoreError, ValueError) as exc:
-            result.update(failed=True, changed=False, msg=f"wave {wave}: {exc}")
-            return result
+            return failed(result, f"wave {wave}: {exc}")
         data = gate_to_dict(gate)
         result.update(data)
         result.update(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.homeshift.core.plugins.plugin_utils.action import HomeshiftAction, failed
 
 from homeshift.migration.wave_run import WaveRunError, load_wave_inputs, notify
 from homeshift.notify.config import NotifyConfigError
@@ -40,18 +40,15 @@ ARGUMENT_SPEC: dict[str, Any] = {
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(HomeshiftAction):
     _supports_check_mode = False
-    _supports_async = False
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+    def run_validated(
+        self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]
+    ) -> dict[str, Any]:
         from homeshift.state.store import Store
 
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         wave = args["wave"]
         try:
             when = date.fromisoformat(args["date"]) if args["date"] else date.today()
@@ -85,8 +82,7 @@ class ActionModule(ActionBase):
             PlanFileError,
             StoreError,
         ) as exc:
-            result.update(failed=True, changed=False, msg=f"wave {wave}: {exc}")
-            return result
+            return failed(result, f"wave {wave}: {exc}")
         summary = report["summary"]
         new = summary.get("sent", 0) + len(report.get("written", []))
         ok = report.pop("ok")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.homeshift.core.plugins.plugin_utils.action import HomeshiftAction
 
 from homeshift.migration.wave_run import (
     WaveRunError,
@@ -44,18 +44,15 @@ def provisioning_result(hostvars: Any, host: str) -> dict[str, Any] | None:
     return {k: registered.get(k) for k in ("failed", "unreachable", "msg")}
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(HomeshiftAction):
     _supports_check_mode = False
-    _supports_async = False
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+    def run_validated(
+        self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]
+    ) -> dict[str, Any]:
         from homeshift.state.store import Store
 
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         wave = args["wave"]
         hostvars = task_vars.get("hostvars") or {}
         try:

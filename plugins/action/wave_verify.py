@@ -13,7 +13,10 @@ import io
 from pathlib import Path
 from typing import Any
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.homeshift.core.plugins.plugin_utils.action import (
+    WINRM_CONNECTION_VAR_PREFIXES,
+    HomeshiftAction,
+)
 
 from homeshift.migration.wave_run import verify_desktops
 from homeshift.verify.desktop import ExpectationsError
@@ -24,30 +27,19 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "concurrency": {"type": "int", "default": 8},
 }
 
-VAR_PREFIXES = (
-    "ansible_host",
-    "ansible_port",
-    "ansible_user",
-    "ansible_password",
-    "ansible_winrm_",
-)
-
 
 def provisioned(host_vars: Any) -> bool:
     result = host_vars.get("homeshift_desktop_result")
     return isinstance(result, dict) and not result.get("failed") and not result.get("unreachable")
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(HomeshiftAction):
     _supports_check_mode = False
-    _supports_async = False
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def run_validated(
+        self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]
+    ) -> dict[str, Any]:
         hostvars = task_vars.get("hostvars") or {}
         hosts: dict[str, dict[str, Any]] = {}
         not_verified: list[str] = []
@@ -59,7 +51,7 @@ class ActionModule(ActionBase):
             hosts[name] = {
                 k: host_vars[k]
                 for k in host_vars
-                if k.startswith(VAR_PREFIXES) or k.startswith("homeshift_")
+                if k.startswith(WINRM_CONNECTION_VAR_PREFIXES) or k.startswith("homeshift_")
             }
         # pytest's report is not task output (Ansible 2.19 warns about stray worker stdout);
         # the verdicts and the results file are what counts

@@ -1,0 +1,134 @@
+# Copyright: homeshift contributors; Apache-2.0
+"""What every homeshift action plugin shares, written once.
+
+Import as ``ansible_collections.homeshift.core.plugins.plugin_utils.action``. The plugins run on
+the controller (no connection, no async): ``HomeshiftAction.run`` validates the task's arguments
+against the subclass's ``ARGUMENT_SPEC`` and hands them to ``run_validated``. The helpers read
+and template connection variables and build the ASA / WinRM transports with the same options
+everywhere; failures become a ``failed`` result, never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ansible.plugins.action import ActionBase
+
+if TYPE_CHECKING:  # the transports are imported only by the plugins that use them
+    from homeshift.asa.transport import AsaConnection
+    from homeshift.windows.transport import PyWinRMTransport, WinRMSettings
+
+#: the ASA connection variables, by exact name (AsaConnection.from_host_vars reads these)
+ASA_CONNECTION_VARS = (
+    "ansible_host",
+    "ansible_port",
+    "ansible_user",
+    "ansible_password",
+    "ansible_become_password",
+    "ansible_become_pass",
+)
+
+#: the WinRM connection variables, by prefix (WinRMSettings.from_host_vars reads these)
+WINRM_CONNECTION_VAR_PREFIXES = (
+    "ansible_host",
+    "ansible_port",
+    "ansible_user",
+    "ansible_password",
+    "ansible_winrm_",
+)
+
+#: options of every plugin that opens an SSH session to an ASA
+ASA_CONNECTION_OPTIONS: dict[str, Any] = {
+    "conn_timeout": {"type": "float", "default": 10.0},
+    "read_timeout": {"type": "float", "default": 30.0},
+    "ssh_strict": {"type": "bool", "default": False},
+    "system_host_keys": {"type": "bool", "default": False},
+    "known_hosts": {"type": "path"},
+}
+
+#: options of every plugin that talks WinRM to a desktop
+WINRM_RETRY_OPTIONS: dict[str, Any] = {
+    "connection_retries": {"type": "int", "default": 3},
+    "connection_retry_delay": {"type": "float", "default": 1.0},
+}
+
+
+class HomeshiftAction(ActionBase):
+    """Base of the homeshift action plugins: controller-side, arguments validated once."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    ARGUMENT_SPEC: ClassVar[dict[str, Any]] = {}
+
+    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        _, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        return self.run_validated(args, task_vars, result)
+
+    def run_validated(
+        self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The plugin's work on validated ``args``; fills and returns ``result``."""
+        raise NotImplementedError
+
+    def templated(self, task_vars: dict[str, Any], names: list[str]) -> dict[str, Any]:
+        """``task_vars[name]`` templated for each name (passwords may come from a vault)."""
+        return {k: self._templar.template(task_vars[k]) for k in names}
+
+    def asa_connection(
+        self, task_vars: dict[str, Any], args: dict[str, Any], **extra: Any
+    ) -> AsaConnection:
+        """This host's ASA connection from its variables and ``ASA_CONNECTION_OPTIONS``.
+
+        Raises ValueError (naming the host) when the variables are incomplete.
+        """
+        from homeshift.asa.transport import AsaConnection
+
+        names = [k for k in ASA_CONNECTION_VARS if k in task_vars]
+        return AsaConnection.from_host_vars(
+            inventory_host(task_vars),
+            self.templated(task_vars, names),
+            conn_timeout=args["conn_timeout"],
+            read_timeout=args["read_timeout"],
+            ssh_strict=args["ssh_strict"],
+            system_host_keys=args["system_host_keys"],
+            known_hosts=args["known_hosts"],
+            **extra,
+        )
+
+    def winrm_settings(self, task_vars: dict[str, Any]) -> WinRMSettings:
+        """This host's WinRM settings; raises ConfigurationError when they are incomplete."""
+        from homeshift.windows.transport import WinRMSettings
+
+        names = [k for k in task_vars if k.startswith(WINRM_CONNECTION_VAR_PREFIXES)]
+        return WinRMSettings.from_host_vars(
+            self.templated(task_vars, names), inventory_host(task_vars)
+        )
+
+
+def inventory_host(task_vars: dict[str, Any]) -> str:
+    """The host the task runs for (``?`` outside a play, so messages still read)."""
+    return str(task_vars.get("inventory_hostname", "?"))
+
+
+def winrm_transport(settings: WinRMSettings, args: dict[str, Any]) -> PyWinRMTransport:
+    """A WinRM transport retrying connection failures as ``WINRM_RETRY_OPTIONS`` say."""
+    from homeshift.windows.transport import PyWinRMTransport, RetryPolicy
+
+    return PyWinRMTransport(
+        settings,
+        retry=RetryPolicy(
+            attempts=max(1, args["connection_retries"]),
+            initial_delay=args["connection_retry_delay"],
+        ),
+    )
+
+
+def failed(result: dict[str, Any], msg: str) -> dict[str, Any]:
+    """``result`` marked failed and unchanged with ``msg`` (the message names host or wave)."""
+    result.update(failed=True, changed=False, msg=msg)
+    return result
