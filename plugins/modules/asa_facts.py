@@ -15,6 +15,8 @@ description:
   - Connection settings as for M(homeshift.core.asa_ravpn).
 version_added: 0.1.0
 author: homeshift contributors
+extends_documentation_fragment:
+  - homeshift.core.asa_connection
 options:
   gather_subset:
     description: Which facts to gather.
@@ -22,25 +24,6 @@ options:
     elements: str
     default: [version, sessions, pools, load_balancing, config]
     choices: [version, sessions, pools, load_balancing, config]
-  conn_timeout:
-    description: Seconds to open the SSH session and log in.
-    type: float
-    default: 10.0
-  read_timeout:
-    description: Seconds to wait for the prompt after each command.
-    type: float
-    default: 30.0
-  ssh_strict:
-    description: Reject unknown SSH host keys.
-    type: bool
-    default: false
-  system_host_keys:
-    description: Load the user's known_hosts.
-    type: bool
-    default: false
-  known_hosts:
-    description: A known_hosts file to check host keys against.
-    type: path
 """
 
 EXAMPLES = r"""

@@ -23,6 +23,8 @@ description:
   - See C(docs/headends.md).
 version_added: 0.1.0
 author: homeshift contributors
+extends_documentation_fragment:
+  - homeshift.core.asa_connection
 options:
   config:
     description:
@@ -56,25 +58,6 @@ options:
     type: str
   session_log:
     description: Append the SSH session (reads and writes) here, with every secret masked.
-    type: path
-  conn_timeout:
-    description: Seconds to open the SSH session and log in.
-    type: float
-    default: 10.0
-  read_timeout:
-    description: Seconds to wait for the prompt after each command.
-    type: float
-    default: 30.0
-  ssh_strict:
-    description: Reject unknown SSH host keys.
-    type: bool
-    default: false
-  system_host_keys:
-    description: Load the user's known_hosts.
-    type: bool
-    default: false
-  known_hosts:
-    description: A known_hosts file to check host keys against.
     type: path
 notes:
   - Supports check mode (commands computed, nothing sent) and diff mode (commands as C(prepared)).

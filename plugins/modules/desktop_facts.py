@@ -14,15 +14,8 @@ description:
     M(homeshift.core.desktop_state).
 version_added: 0.1.0
 author: homeshift contributors
-options:
-  connection_retries:
-    description: Attempts for transient connection failures (refused, 5xx); 401 is never retried.
-    type: int
-    default: 3
-  connection_retry_delay:
-    description: Seconds before the first connection retry; doubles each time.
-    type: float
-    default: 1.0
+extends_documentation_fragment:
+  - homeshift.core.winrm_retry
 attributes:
   check_mode:
     support: full

@@ -20,6 +20,8 @@ description:
     re-runs only the affected resources.
 version_added: 0.1.0
 author: homeshift contributors
+extends_documentation_fragment:
+  - homeshift.core.winrm_retry
 options:
   resources:
     description:
@@ -44,14 +46,6 @@ options:
     description: Seconds before the first 1618 retry; doubles each time.
     type: float
     default: 10.0
-  connection_retries:
-    description: Attempts for transient connection failures (refused, 5xx); 401 is never retried.
-    type: int
-    default: 3
-  connection_retry_delay:
-    description: Seconds before the first connection retry; doubles each time.
-    type: float
-    default: 1.0
 attributes:
   check_mode:
     support: full
