@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from homeshift.csv_rows import RowProblem, RowsRejected
+
 COLUMNS: tuple[str, ...] = ("employee_id", "signed_on", "collected_by")
 #: declarations before this date predate the home-office programme and are not valid for it
 DEFAULT_EARLIEST = date(2020, 1, 1)
@@ -31,29 +33,15 @@ class Declaration:
     row: int = 0  # line in the source file; 0 when entered by hand
 
 
-@dataclass(frozen=True, slots=True)
-class DeclarationProblem:
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"row {self.row}" if self.row else "header"
-        return f"{where}, column {self.column}: {self.reason}"
+#: one reason a declarations file was rejected
+DeclarationProblem = RowProblem
 
 
-class DeclarationError(ValueError):
+class DeclarationError(RowsRejected):
     """Declarations rejected; ``problems`` lists all of them."""
 
-    def __init__(self, source: str, problems: Sequence[DeclarationProblem]) -> None:
-        self.source = source
-        self.problems = tuple(problems)
-        shown = "\n".join(f"  - {p}" for p in self.problems[:50])
-        more = f"\n  ... and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
-        super().__init__(
-            f"declarations {source} rejected with {len(self.problems)} problem(s), "
-            f"nothing imported:\n{shown}{more}"
-        )
+    def __init__(self, source: str, problems: Sequence[RowProblem]) -> None:
+        super().__init__("declarations", source, problems, ", nothing imported")
 
 
 def validate_signed_on(text: str, *, today: date, earliest: date = DEFAULT_EARLIEST) -> date:

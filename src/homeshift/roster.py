@@ -31,6 +31,8 @@ from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
 
+from homeshift.csv_rows import RowProblem, RowsRejected
+
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "employee_id",
     "name",
@@ -110,30 +112,15 @@ class Agent:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class RosterProblem:
-    """One reason a roster file was rejected. ``row`` is the 1-based line number in the file."""
-
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"row {self.row}" if self.row else "header"
-        return f"{where}, column {self.column}: {self.reason}"
+#: one reason a roster file was rejected
+RosterProblem = RowProblem
 
 
-class RosterError(ValueError):
+class RosterError(RowsRejected):
     """The roster is invalid; ``problems`` lists every problem found, not only the first."""
 
-    def __init__(self, source: str, problems: Sequence[RosterProblem]) -> None:
-        self.source = source
-        self.problems = tuple(problems)
-        shown = "\n".join(f"  - {p}" for p in self.problems[:50])
-        more = f"\n  ... and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
-        super().__init__(
-            f"roster {source} rejected with {len(self.problems)} problem(s):\n{shown}{more}"
-        )
+    def __init__(self, source: str, problems: Sequence[RowProblem]) -> None:
+        super().__init__("roster", source, problems)
 
 
 @dataclass(frozen=True)
