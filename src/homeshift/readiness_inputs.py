@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from homeshift.readiness import HeadendLoad, WaveDemand
+from homeshift.wave_entries import wave_entry_number
 
 
 class InputFileError(ValueError):
@@ -63,16 +64,9 @@ def parse_plan(data: Any, source: str = "<memory>", moved: Collection[int] = ())
         raise InputFileError(f"{source}: 'waves' must be a list")
     waves: list[WaveDemand] = []
     seen: set[int] = set()
-    for index, raw in enumerate(raw_waves, start=1):
+    for index, raw_entry in enumerate(raw_waves, start=1):
         where = f"{source}: wave entry {index}"
-        if not isinstance(raw, dict):
-            raise InputFileError(f"{where} is not an object")
-        number = raw.get("number")
-        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            raise InputFileError(f"{where}: 'number' must be a positive integer")
-        if number in seen:
-            raise InputFileError(f"{where}: wave {number} appears twice")
-        seen.add(number)
+        raw, number = wave_entry_number(raw_entry, where, seen, InputFileError)
         agents = raw.get("agents", [])
         if not isinstance(agents, list) or not all(isinstance(a, str) for a in agents):
             raise InputFileError(f"{where} (wave {number}): 'agents' must be a list of strings")

@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from homeshift.planning import PlanError
 from homeshift.planning.planfile import read_plan
+from homeshift.wave_entries import wave_entry_number
 
 
 class PlanFileError(ValueError):
@@ -54,16 +55,9 @@ def parse_plan_waves(data: Mapping[str, Any], source: str = "<memory>") -> tuple
         raise PlanFileError(f"{source}: 'waves' must be a list")
     waves: list[PlannedWave] = []
     seen: set[int] = set()
-    for index, raw in enumerate(raw_waves, start=1):
+    for index, raw_entry in enumerate(raw_waves, start=1):
         where = f"{source}: wave entry {index}"
-        if not isinstance(raw, dict):
-            raise PlanFileError(f"{where} is not an object")
-        number = raw.get("number")
-        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            raise PlanFileError(f"{where}: 'number' must be a positive integer")
-        if number in seen:
-            raise PlanFileError(f"{where}: wave {number} appears twice")
-        seen.add(number)
+        raw, number = wave_entry_number(raw_entry, where, seen, PlanFileError)
         teams = _strings(raw.get("teams"), f"{where} (wave {number}): 'teams'")
         agents = _strings(raw.get("agents"), f"{where} (wave {number}): 'agents'")
         when: date | None = None
