@@ -220,6 +220,24 @@ def test_projection_spreads_sessions_to_least_loaded_members() -> None:
     assert projected.active == snap.active + 11
 
 
+def test_a_wave_that_moved_nobody_holds_with_the_gate_reasons() -> None:
+    class GatedRunner(FakeRunner):
+        def run_wave(self, task: WaveTask) -> WaveOutcome:
+            self.runs.append(task)
+            reason = "headend capacity: wave needs 20 sessions, 5 free"
+            return WaveOutcome(task.number, (), held=tuple((a, reason) for a in task.agents))
+
+    runner = GatedRunner()
+    report = migration(runner, FakeMetrics(runner), FakeLedger()).run()
+    assert report.held and [r.number for r in runner.runs] == [1]
+    decision = report.decisions[-1][1]
+    assert decision.action is Action.HOLD
+    assert decision.reasons == (
+        "wave 1 moved nobody: 20 agent(s) held back",
+        "20 x headend capacity: wave needs 20 sessions, 5 free",
+    )
+
+
 def test_failed_wave_holds() -> None:
     runner = FakeRunner(fail_wave=1)
     report = migration(runner, FakeMetrics(runner), FakeLedger()).run()

@@ -98,6 +98,18 @@ DecideFn = Callable[
 Observer = Callable[[str, str], None]
 
 
+def held_reasons(outcome: WaveOutcome, most: int = 3) -> tuple[str, ...]:
+    """The most common reasons agents of a wave were held back, with their counts."""
+    counts: dict[str, int] = {}
+    for _, reason in outcome.held:
+        counts[reason] = counts.get(reason, 0) + 1
+    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:most]
+    return (
+        f"wave {outcome.number} moved nobody: {len(outcome.held)} agent(s) held back",
+        *(f"{n} x {reason}" for reason, n in top),
+    )
+
+
 @dataclass
 class MigrationReport:
     outcomes: list[WaveOutcome] = field(default_factory=list)
@@ -154,6 +166,12 @@ class Migration:
                 self._record_absorbed(todo)
             if not outcome.ok:
                 decision = Decision(Action.HOLD, (f"wave {wave.number} failed: {outcome.message}",))
+                self._record(report, wave.number, decision)
+                report.held = True
+                return report
+            if outcome.held and not outcome.moved:
+                # a wave that moved nobody proves nothing about the platform: stop and say why
+                decision = Decision(Action.HOLD, held_reasons(outcome))
                 self._record(report, wave.number, decision)
                 report.held = True
                 return report
