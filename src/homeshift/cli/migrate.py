@@ -92,13 +92,7 @@ def report_dict(report: MigrationReport, dry_run: bool) -> dict[str, Any]:
             for o in report.outcomes
         ],
         "decisions": [
-            {
-                "after_wave": after,
-                "action": d.action.value,
-                "reasons": list(d.reasons),
-                "remaining_waves": [list(t) for t in d.remaining_waves],
-                "scale_out_sessions": d.scale_out_sessions,
-            }
+            {"after_wave": after, "action": d.action.value, **d.details()}
             for after, d in report.decisions
         ],
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,3 +153,11 @@ class Decision:
     reasons: tuple[str, ...]
     remaining_waves: tuple[tuple[str, ...], ...] = ()  # team lists of the waves still to run
     scale_out_sessions: int = 0
+
+    def details(self) -> dict[str, Any]:
+        """JSON form of everything but the action (the store keeps the action in a column)."""
+        return {
+            "reasons": list(self.reasons),
+            "remaining_waves": [list(teams) for teams in self.remaining_waves],
+            "scale_out_sessions": self.scale_out_sessions,
+        }

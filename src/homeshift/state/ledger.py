@@ -7,7 +7,6 @@ re-planned wave list and every decision live in the same store as declarations a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from homeshift.migration.engine import WaveTask
 from homeshift.migration.model import Decision, WaveOutcome
@@ -32,12 +31,7 @@ class StoreLedger:
         )
 
     def record_decision(self, after_wave: int, decision: Decision) -> None:
-        details: dict[str, Any] = {
-            "reasons": list(decision.reasons),
-            "remaining_waves": [list(teams) for teams in decision.remaining_waves],
-            "scale_out_sessions": decision.scale_out_sessions,
-        }
-        self.store.record_decision(after_wave, decision.action.value, details)
+        self.store.record_decision(after_wave, decision.action.value, decision.details())
 
     def current_waves(self) -> list[WaveTask] | None:
         stored = self.store.load_wave_plan()
