@@ -8,7 +8,7 @@ block is removed with ``no <line as shown>``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +85,17 @@ def diff_lines(
         if current is None or not equal(line, current):
             commands.append(line)
     return commands
+
+
+def unlisted_removals(
+    have: Iterable[str],
+    want: Collection[str],
+    builtin: Collection[str],
+    render_removal: Callable[[str], str],
+) -> list[str]:
+    """``overridden``: remove every named block the device has and the caller does not list,
+    except the device's built-in defaults (which cannot be removed)."""
+    return [render_removal(name) for name in have if name not in want and name not in builtin]
 
 
 def require_int(value: str, raw: RawLine) -> int:

@@ -17,6 +17,7 @@ from homeshift.asa.resources._block import (
     diff_lines,
     parse_attrs,
     render_attrs,
+    unlisted_removals,
 )
 
 #: Group-policies that exist on every ASA and are never removed by ``overridden``.
@@ -131,9 +132,5 @@ def diff(
                 commands += [" webvpn", *(f"  {line}" for line in nested)]
     removals = []
     if remove_unlisted:
-        removals = [
-            render_removal(name)
-            for name in have_by_name
-            if name not in want_names and name not in BUILTIN
-        ]
+        removals = unlisted_removals(have_by_name, want_names, BUILTIN, render_removal)
     return Changes(commands, removals)

@@ -17,6 +17,7 @@ from homeshift.asa.resources._block import (
     diff_lines,
     parse_attrs,
     render_attrs,
+    unlisted_removals,
 )
 
 #: Tunnel-groups that exist on every ASA and are never removed by ``overridden``.
@@ -132,9 +133,5 @@ def diff(
             if lines:
                 commands += [f"tunnel-group {group.name} {section}", *(f" {x}" for x in lines)]
     if remove_unlisted:
-        removals += [
-            render_removal(name)
-            for name in have_by_name
-            if name not in want_names and name not in BUILTIN
-        ]
+        removals += unlisted_removals(have_by_name, want_names, BUILTIN, render_removal)
     return Changes(commands, removals)
