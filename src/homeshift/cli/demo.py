@@ -246,6 +246,16 @@ def ansible_playbook(
         raise DemoError("\n".join([f"{playbook} exited {rc}; see {log_path}", *recap[:3]]))
 
 
+def run_command(app: typer.Typer, args: list[str], what: str) -> None:
+    """Run another homeshift command in-process. Exit 1 ("some host failed", "red lights") is a
+    result the demo shows, not a failure of the demo; anything else stops it."""
+    try:
+        app(args, standalone_mode=False)
+    except SystemExit as exc:
+        if exc.code not in (0, None, 1):
+            raise DemoError(f"{what} could not run (exit {exc.code})") from exc
+
+
 def step_headends(run: DemoRun) -> None:
     """Converge the in-service headends to the plan (pools, policy, tunnel group, cluster)."""
     ansible_playbook(run, "headends.yml", expect_hosts=run.headends, title="headends")
@@ -309,11 +319,7 @@ def step_verify(run: DemoRun) -> None:
         str(run.out_dir / "verify-junit.xml"),
     ]
     with console.status("verifying desktops and headends with testinfra ..."):
-        try:
-            verify_app(args, standalone_mode=False)
-        except SystemExit as exc:  # typer exits with the verify exit code
-            if exc.code not in (0, None, 1):
-                raise DemoError(f"verification could not run (exit {exc.code})") from exc
+        run_command(verify_app, args, "verification")
     data = json.loads(run.results_path.read_text())
     failed = [name for name, host in data["hosts"].items() if not host["ok"]]
     console.print(f"verified {len(data['hosts'])} hosts, {len(failed)} failed", markup=False)
@@ -372,11 +378,7 @@ def step_board(run: DemoRun) -> None:
         "--html",
         str(report),
     ]
-    try:
-        board_app(args, standalone_mode=False)
-    except SystemExit as exc:
-        if exc.code not in (0, None, 1):
-            raise DemoError(f"board failed (exit {exc.code})") from exc
+    run_command(board_app, args, "board")
     console.print(f"HTML report -> {report}", markup=False)
 
 
