@@ -3,12 +3,20 @@
 
 Validation, transport, retries, diff and result shaping live in ``homeshift.windows``; this
 plugin reads the connection variables, builds the document and translates the outcome.
+
+``from_role_vars: true`` (what ``roles/desktop_remote`` uses) reads the role's ``homeshift_*``
+variables itself, checks them against the role's argument spec and builds the resources with
+``homeshift.windows.desktop_role``. The task then holds no Jinja: Ansible forks a worker per
+desktop and would compile every template again in each fork (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import yaml
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.homeshift.core.plugins.plugin_utils.action import (
     WINRM_RETRY_OPTIONS,
     HomeshiftAction,
@@ -17,18 +25,51 @@ from ansible_collections.homeshift.core.plugins.plugin_utils.action import (
     winrm_transport,
 )
 
+from homeshift.windows.desktop_role import role_resources, selected_groups
+from homeshift.windows.profile import warm_template
 from homeshift.windows.provision import BusyRetryPolicy, ansible_result, provision
 from homeshift.windows.resources import Document, ResourceError, resources_from_list
 from homeshift.windows.transport import ConfigurationError
 
 ARGUMENT_SPEC: dict[str, Any] = {
-    "resources": {"type": "list", "elements": "dict", "required": True},
+    "resources": {"type": "list", "elements": "dict"},
+    "from_role_vars": {"type": "bool", "default": False},
     "gather_facts": {"type": "bool", "default": False},
     "fail_when_red": {"type": "bool", "default": False},
     "msi_busy_retries": {"type": "int", "default": 3},
     "msi_busy_delay": {"type": "float", "default": 10.0},
     **WINRM_RETRY_OPTIONS,
 }
+
+#: role variable -> task option it sets when from_role_vars is true
+ROLE_OPTION_VARIABLES = {
+    "fail_when_red": "homeshift_desktop_fail_when_red",
+    "msi_busy_retries": "homeshift_msi_busy_retries",
+    "msi_busy_delay": "homeshift_msi_busy_delay",
+    "connection_retries": "homeshift_winrm_connection_retries",
+    "connection_retry_delay": "homeshift_winrm_connection_retry_delay",
+}
+
+ROLE_ARGUMENT_SPECS = (
+    Path(__file__).resolve().parents[2] / "roles" / "desktop_remote" / "meta" / "argument_specs.yml"
+)
+
+
+def _load_role_spec(path: Path = ROLE_ARGUMENT_SPECS) -> dict[str, Any]:
+    """The role's option spec (descriptions dropped): what ArgumentSpecValidator checks."""
+    options = yaml.safe_load(path.read_text(encoding="utf-8"))["argument_specs"]["main"]["options"]
+    return {
+        name: {k: v for k, v in option.items() if k not in ("description", "version_added")}
+        for name, option in options.items()
+    }
+
+
+# Built at import: the strategy imports this module in the controller's main process, so every
+# forked worker inherits the validator (its constructor deep-copies the spec) and the compiled
+# profile template instead of redoing both per desktop.
+ROLE_SPEC = _load_role_spec()
+ROLE_VALIDATOR = ArgumentSpecValidator(ROLE_SPEC)
+warm_template()
 
 
 class ActionModule(HomeshiftAction):
@@ -38,8 +79,19 @@ class ActionModule(HomeshiftAction):
         self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]
     ) -> dict[str, Any]:
         host = inventory_host(task_vars)
+        if args["from_role_vars"] == (args["resources"] is not None):
+            return failed(result, f"{host}: give either resources or from_role_vars: true")
         try:
-            resources = resources_from_list(args["resources"])
+            if args["from_role_vars"]:
+                variables = self.role_variables(task_vars)
+                args = {**args, **{o: variables[v] for o, v in ROLE_OPTION_VARIABLES.items()}}
+                groups = selected_groups(
+                    task_vars.get("ansible_run_tags") or ["all"],
+                    task_vars.get("ansible_skip_tags") or [],
+                )
+                resources = role_resources(variables, groups)
+            else:
+                resources = resources_from_list(args["resources"])
             settings = self.winrm_settings(task_vars)
         except (ResourceError, ConfigurationError) as exc:
             return failed(result, f"{host}: {exc}")
@@ -60,9 +112,33 @@ class ActionModule(HomeshiftAction):
             secrets=settings.secrets(),
         )
         result.update(ansible_result(outcome, with_diff=bool(self._task.diff)))
+        stats = run_stats(host, outcome.red_reasons, outcome.reboot_required)
+        if stats:
+            # aggregated by the strategy into the run's custom stats, as set_stats would
+            result["ansible_stats"] = {"data": stats, "per_host": False, "aggregate": True}
         if args["fail_when_red"] and outcome.red and not outcome.failed:
             result["failed"] = True
             result["msg"] = (
                 f"{host}: desktop is not compliant (red): {'; '.join(outcome.red_reasons)}"
             )
         return result
+
+    def role_variables(self, task_vars: dict[str, Any]) -> dict[str, Any]:
+        """The role's variables for this host, typed and checked against its argument spec."""
+        present = [name for name in ROLE_SPEC if name in task_vars]
+        values = self.templated(task_vars, present)
+        validated = ROLE_VALIDATOR.validate(values)
+        if validated.error_messages:
+            problems = "; ".join(str(m) for m in validated.error_messages)
+            raise ResourceError(f"desktop_remote role variables: {problems}")
+        return dict(validated.validated_parameters)
+
+
+def run_stats(host: str, red_reasons: tuple[str, ...], reboot_required: bool) -> dict[str, Any]:
+    """This desktop's share of the run's custom stats (red desktops, reboots pending)."""
+    stats: dict[str, Any] = {}
+    if red_reasons:
+        stats["homeshift_red_desktops"] = {host: list(red_reasons)}
+    if reboot_required:
+        stats["homeshift_reboot_required"] = [host]
+    return stats

@@ -108,6 +108,66 @@ desks:
 def test_bad_input_fails_each_host_clearly_without_connecting(tmp_path: Path) -> None:
     (tmp_path / "pb.yml").write_text(PLAYBOOK)
     (tmp_path / "inv.yml").write_text(INVENTORY)
+    out, code = _ansible_playbook(tmp_path)
+    assert code == 2, out
+    assert "desk-basic-http: 127.0.0.1: Basic authentication over plain HTTP" in out
+    assert "desk-bad-resource: resource #2 ('t'): unknown type 'teleport'" in out
+    assert "Very-Secret-1" not in out
+    assert "Traceback" not in out
+    summary = json.dumps(out.count("failed=1"))
+    assert summary == "2"
+
+
+ROLE_PLAYBOOK = """
+- name: Bad role variables
+  hosts: desks
+  gather_facts: false
+  tasks:
+    - name: Converge
+      ansible.builtin.import_role:
+        name: homeshift.core.desktop_remote
+        rolespec_validate: false
+"""
+
+ROLE_INVENTORY = """
+desks:
+  vars:
+    ansible_host: 127.0.0.1
+    ansible_port: 1
+    ansible_winrm_scheme: https
+    ansible_winrm_transport: basic
+    ansible_password: Very-Secret-2
+    homeshift_vpn_cluster_address: vpn.example.com
+  hosts:
+    desk-not-a-bool:
+      homeshift_vpn_install_sbl: perhaps
+    desk-unknown-version:
+      homeshift_vpn_client_version: "9.9"
+    desk-no-cluster:
+      homeshift_vpn_cluster_address: ""
+    desk-bad-choice:
+      homeshift_compliance_network_adapter: carrier-pigeon
+"""
+
+
+def test_role_variables_are_checked_per_host_before_connecting(tmp_path: Path) -> None:
+    """from_role_vars: the role's argument spec applies per host, errors name host and variable."""
+    (tmp_path / "pb.yml").write_text(ROLE_PLAYBOOK)
+    (tmp_path / "inv.yml").write_text(ROLE_INVENTORY)
+    out, code = _ansible_playbook(tmp_path)
+    assert code == 2, out
+    assert "desk-not-a-bool: desktop_remote role variables:" in out
+    assert "homeshift_vpn_install_sbl" in out and "bool" in out
+    assert "desk-unknown-version: VPN client version '9.9' is not in the package table" in out
+    assert "desk-no-cluster: VPN profile: cluster_address is required" in out
+    assert "desk-bad-choice: desktop_remote role variables:" in out and "carrier-pigeon" in out
+    assert out.count("failed=1") == 4
+    assert "cannot connect" not in out  # nothing was sent: every host failed before connecting
+    assert "Very-Secret-2" not in out
+    assert "Traceback" not in out
+
+
+def _ansible_playbook(tmp_path: Path) -> tuple[str, int]:
     env = {
         **os.environ,
         "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
@@ -129,11 +189,4 @@ def test_bad_input_fails_each_host_clearly_without_connecting(tmp_path: Path) ->
         text=True,
         timeout=120,
     )
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 2, out
-    assert "desk-basic-http: 127.0.0.1: Basic authentication over plain HTTP" in out
-    assert "desk-bad-resource: resource #2 ('t'): unknown type 'teleport'" in out
-    assert "Very-Secret-1" not in out
-    assert "Traceback" not in out
-    summary = json.dumps(out.count("failed=1"))
-    assert summary == "2"
+    return proc.stdout + proc.stderr, proc.returncode

@@ -140,6 +140,11 @@ def _template() -> jinja2.Template:
     return env.get_template("anyconnect-profile.xml.j2")
 
 
+def warm_template() -> None:
+    """Compile the template now: a process that forks workers does it once, before the forks."""
+    _template()
+
+
 def render_profile(profile: VpnProfile) -> str:
     """The profile XML text (LF line endings, UTF-8 without BOM when encoded)."""
     view = {f.name: getattr(profile, f.name) for f in fields(profile)}
