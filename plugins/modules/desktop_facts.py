@@ -16,6 +16,14 @@ version_added: 0.1.0
 author: homeshift contributors
 extends_documentation_fragment:
   - homeshift.core.winrm_retry
+options:
+  preflight:
+    description:
+      - Never fail the host; record the verdict as the fact C(homeshift_preflight) with
+        C(status) (C(ok), C(unreachable) or C(failed)) and C(reason), which
+        M(homeshift.core.wave_gate) reads. One task per desktop (C(playbooks/wave.yml)).
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full

@@ -27,9 +27,19 @@ options:
     description:
       - Resources to apply, in order. Each is a dict with C(type) and C(id) plus the type's
         parameters from the agent contract. C(file) accepts C(content) (text) or C(content_b64).
+      - Give either O(resources) or O(from_role_vars=true).
     type: list
     elements: dict
-    required: true
+  from_role_vars:
+    description:
+      - Build the resources from the C(homeshift.core.desktop_remote) role variables
+        (C(homeshift_*), checked against the role's argument spec, errors naming host and
+        variable) for the tag groups the run selects; also take O(fail_when_red), the retries and
+        delays from the role variables. What the role itself uses.
+      - No Jinja is templated per desktop this way; Ansible compiles templates again in every
+        forked worker, which cost more controller CPU than the WinRM run (docs/benchmarks.md).
+    type: bool
+    default: false
   gather_facts:
     description: Also return the desktop's facts (OS, disks, adapters, TPM, BitLocker, products).
     type: bool

@@ -190,3 +190,33 @@ def _ansible_playbook(tmp_path: Path) -> tuple[str, int]:
         timeout=120,
     )
     return proc.stdout + proc.stderr, proc.returncode
+
+
+PREFLIGHT_PLAYBOOK = """
+- name: Preflight
+  hosts: desks
+  gather_facts: false
+  tasks:
+    - name: Read the desktop and record the verdict
+      homeshift.core.desktop_facts:
+        preflight: true
+        connection_retries: 1
+    - name: Show the verdict
+      ansible.builtin.debug:
+        msg: "VERDICT {{ inventory_hostname }} {{ homeshift_preflight.status }}"
+"""
+
+
+def test_preflight_records_the_verdict_instead_of_failing(tmp_path: Path) -> None:
+    (tmp_path / "pb.yml").write_text(PREFLIGHT_PLAYBOOK)
+    closed_port = (
+        "\n    desk-closed-port: {ansible_host: 127.0.0.1, ansible_port: 1,"
+        " ansible_user: u, ansible_password: p}\n"
+    )
+    (tmp_path / "inv.yml").write_text(INVENTORY.rstrip("\n") + closed_port)
+    out, code = _ansible_playbook(tmp_path)
+    assert code == 0, out
+    assert "VERDICT desk-basic-http failed" in out
+    assert "VERDICT desk-closed-port unreachable" in out
+    assert out.count("failed=0") == 3 and "unreachable=1" not in out
+    assert "Very-Secret-1" not in out
