@@ -40,34 +40,38 @@ def main() -> int:
     args = parser.parse_args()
     env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     out = Path(tempfile.mkdtemp(prefix="bench-flow-"))
+    print(f"output and demo log in {out}", flush=True)
     started = time.monotonic()
-    demo = subprocess.run(
-        [
-            str(VENV_BIN / "homeshift"),
-            "demo",
-            "--agents",
-            str(args.agents),
-            "--forks",
-            str(args.forks),
-            "--soak",
-            "0",
-            "--keep-lab",
-            "--out-dir",
-            str(out),
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    demo_log = out / "demo.log"  # follow the phases with tail -f while it runs
+    with demo_log.open("w") as log:
+        demo = subprocess.run(
+            [
+                str(VENV_BIN / "homeshift"),
+                "demo",
+                "--agents",
+                str(args.agents),
+                "--forks",
+                str(args.forks),
+                "--soak",
+                "0",
+                "--keep-lab",
+                "--out-dir",
+                str(out),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
+        )
     total = time.monotonic() - started
     lab_dir = out / "lab"
     try:
         if demo.returncode != 0:
-            print(demo.stderr[-4000:])
+            print(demo_log.read_text()[-4000:])
             return 1
-        phases = re.findall(r"^(\S[\w ,-]+?)\s+([\d.]+) s$", demo.stderr, re.M)
+        phases = re.findall(r"^(\S[\w ,-]+?)\s+([\d.]+) s$", demo_log.read_text(), re.M)
         began = time.monotonic()
         noop = subprocess.run(
             [
