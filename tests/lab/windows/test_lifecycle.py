@@ -6,6 +6,8 @@ import stat
 from pathlib import Path
 
 import pytest
+import requests
+import winrm
 from test_agent import CORE, doc, msi
 from windows_lab_support import run_agent, start_windows_lab, stop_windows_lab
 
@@ -102,3 +104,21 @@ def test_auto_address_offset_moves_a_second_lab_to_a_free_band(tmp_path: Path) -
             stop_windows_lab(second, tmp_path / "two")
     finally:
         stop_windows_lab(first, tmp_path / "one")
+
+
+def test_https_only_lab_has_no_plain_http_listener(tmp_path: Path) -> None:
+    """https: only - one socket per desktop (16,000 fit in RLIMIT_NOFILE), inventory over HTTPS."""
+    lab = start_windows_lab(tmp_path / "lab", slot=5, desktops=2, https="only")
+    try:
+        assert lab.vars["ansible_winrm_scheme"] == "https"
+        assert lab.vars["ansible_port"] == lab.vars["homeshift_winrm_https_port"]
+        assert lab.session(0, https=True).run_cmd("hostname").std_out.strip()
+        plain = winrm.Session(
+            f"http://{lab.address(0)}:5985/wsman",
+            auth=(lab.vars["ansible_user"], lab.vars["ansible_password"]),
+            transport="ntlm",
+        )
+        with pytest.raises(requests.exceptions.ConnectionError, match="refused"):
+            plain.run_cmd("hostname")
+    finally:
+        stop_windows_lab(lab, tmp_path / "lab")

@@ -6,7 +6,8 @@ handler that knows its desktop from the listener, so the per-desktop cost is a s
 :class:`~homeshift.lab.windows.desktop.Desktop` stub and three counters.
 
 Options (``lab-spec.json`` ``windows``): ``desktops`` (N), ``roster`` (CSV; hostnames from its
-``desktop`` column, row i = desktop i), ``https`` (``auto`` | true | false; ``auto`` = on up to
+``desktop`` column, row i = desktop i), ``https`` (``auto`` | true | false | ``only``, the last
+without a plain-HTTP listener and an inventory over HTTPS; ``auto`` = on up to
 :data:`HTTPS_AUTO_MAX` desktops), ``address_offset`` (first address index; ``auto``, the default,
 takes the first free band of 1,000 addresses from 0, so parallel labs do not collide),
 ``http_port`` / ``https_port`` (5985 / 5986), ``reboot_s`` (how long a restart takes, 3 s).
@@ -135,6 +136,9 @@ class WindowsLabComponent:
         self.creds = Credentials(USER, lab_password(ctx.seed, ctx.lab_dir))
         write_ntlm_user_file(ctx.state_dir / "ntlm-users", self.creds)
         self.https = self._decide_https(opts.get("https", "auto"), len(names))
+        # https: only - no plain-HTTP listener: one socket per desktop, so 16,000 desktops fit
+        # under RLIMIT_NOFILE 20,000 with HTTPS (the production default of our transport)
+        self.http = opts.get("https") != "only"
         self.desktops = [Desktop(i, name, ctx.seed) for i, name in enumerate(names)]
         self.by_name = {name.upper(): i for i, name in enumerate(names)}
         self.requests = array("L", [0]) * len(names)
@@ -183,13 +187,15 @@ class WindowsLabComponent:
             raise ValueError(
                 f"{count} desktops need {count} listening sockets; RLIMIT_NOFILE allows {hard}"
             )
+        if option == "only":
+            return True
         wanted = count <= HTTPS_AUTO_MAX if option in ("auto", None) else bool(option)
         if wanted and 2 * count > budget:
             if option in ("auto", None):
                 return False
             raise ValueError(
                 f"https for {count} desktops needs {2 * count} sockets; RLIMIT_NOFILE allows "
-                f"{hard}: use https: false"
+                f"{hard}: use https: false, or https: only (no plain-HTTP listener)"
             )
         return wanted
 
@@ -197,7 +203,11 @@ class WindowsLabComponent:
         if index in self._servers:
             return
         address = self.addresses[index]
-        servers = [await start_listener(address, self.http_port, self._acceptor(index, False))]
+        servers = []
+        if self.http:
+            servers.append(
+                await start_listener(address, self.http_port, self._acceptor(index, False))
+            )
         if self.https:
             tls = self._tls[index // BLOCK]
             servers.append(
@@ -284,6 +294,8 @@ class WindowsLabComponent:
         if self.https:
             group_vars["homeshift_winrm_https_port"] = self.https_port
             group_vars["ansible_winrm_ca_trust_path"] = str(ctx.state_dir / "ca.pem")
+        if not self.http:  # https: only - the connection itself goes over HTTPS
+            group_vars.update(ansible_winrm_scheme="https", ansible_port=self.https_port)
         hosts = {d.hostname: {"ansible_host": self.addresses[d.index]} for d in self.desktops}
         return {"hosts": hosts, "vars": group_vars}
 
