@@ -37,8 +37,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--agents", type=int, default=1000)
     parser.add_argument("--forks", type=int, default=16)
+    parser.add_argument(
+        "--asa-model",
+        default="",
+        help="lab ASA model (default: the demo's ASAv10 up to 2,000 agents, ASAv50 above)",
+    )
     args = parser.parse_args()
     env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    model = args.asa_model or ("ASAv10" if args.agents <= 2000 else "ASAv50")
     out = Path(tempfile.mkdtemp(prefix="bench-flow-"))
     print(f"output and demo log in {out}", flush=True)
     started = time.monotonic()
@@ -52,6 +58,8 @@ def main() -> int:
                 str(args.agents),
                 "--forks",
                 str(args.forks),
+                "--asa-model",
+                model,
                 "--soak",
                 "0",
                 "--keep-lab",
@@ -99,7 +107,7 @@ def main() -> int:
             check=False,
         )
     controller_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"whole flow, {args.agents} agents / desktops, forks {args.forks}")
+    print(f"whole flow, {args.agents} agents / desktops, forks {args.forks}, {model}")
     print(f"{'phase':<24}{'seconds':>10}")
     for name, seconds in phases:
         print(f"{name:<24}{float(seconds):>10.1f}")

@@ -225,3 +225,15 @@ def test_replan_merges_remaining_waves_and_writes_the_plan(
         "plan", "replan", "--plan", str(plan_file), "--moved", "9", "--free-sessions", "1"
     )
     assert code == 3 and "moved wave(s) [9]" in err
+
+
+def test_demo_asa_model_sizes_the_platform(tmp_path: Path) -> None:
+    """16,000 agents on ASAv50 need 3 headends (N+1), not the 81 ASAv10 of the default demo."""
+    code, _, err = invoke(
+        "demo", "--agents", "16000", "--plan-only", "--asa-model", "ASAv50",
+        "--out-dir", str(tmp_path),
+    )  # fmt: skip
+    assert code == 0, err
+    assert read_plan(tmp_path / "plan.json").capacity.headends_required == 3
+    code, _, err = invoke("demo", "--plan-only", "--asa-model", "ASAv7", "--out-dir", str(tmp_path))
+    assert code == 3 and "the lab emulates ASAv10" in err

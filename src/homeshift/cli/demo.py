@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import yaml
@@ -57,9 +57,14 @@ console = Console(stderr=True)
 DEMO_MODEL = "ASAv10"
 DEMO_CLUSTER_ADDRESS = "198.51.100.200"
 DEMO_CLUSTER_KEY = "hs-demo-cluster-key"  # lab only; real keys come from a vault
-DEMO_CATALOGUE = {
-    "models": {DEMO_MODEL: {"vpn_throughput_mbps": 500, "source": "lab figure (demo)"}}
-}
+#: VPN throughput the demo assumes per lab model (Mbps): lab figures, not datasheet values
+DEMO_THROUGHPUT_MBPS = {"ASAv10": 500, "ASAv30": 2000, "ASAv50": 10000, "ASAv100": 20000}
+
+
+def demo_catalogue(model: str) -> dict[str, Any]:
+    """The catalogue override the demo plans with: a throughput figure for the lab's model."""
+    figure = {"vpn_throughput_mbps": DEMO_THROUGHPUT_MBPS[model], "source": "lab figure (demo)"}
+    return {"models": {model: figure}}
 
 
 class DemoError(RuntimeError):
@@ -78,6 +83,7 @@ class DemoRun:
     spares: int = 2
     forks: int = 16
     soak: float = 2.0
+    model: str = DEMO_MODEL
     roster_path: Path | None = None
     roster: Roster | None = None
     capacity: CapacityPlan | None = None
@@ -116,7 +122,7 @@ def step_lab_up(run: DemoRun) -> None:
             "asa": {
                 "headends": run.headends,
                 "spares": run.spares,
-                "model": DEMO_MODEL,
+                "model": run.model,
                 "address_offset": "auto",
             },
             "windows": {
@@ -157,10 +163,8 @@ def step_capacity(run: DemoRun) -> None:
     """Plan headends and pools for the roster's peak, with the lab's headends in service."""
     assert run.roster is not None
     catalogue_path = run.out_dir / "catalogue.yml"
-    catalogue_path.write_text(yaml.safe_dump(DEMO_CATALOGUE))
-    existing = tuple(
-        ExistingHeadend(f"asa-{i:02d}", DEMO_MODEL) for i in range(1, run.headends + 1)
-    )
+    catalogue_path.write_text(yaml.safe_dump(demo_catalogue(run.model)))
+    existing = tuple(ExistingHeadend(f"asa-{i:02d}", run.model) for i in range(1, run.headends + 1))
     # names for as many new headends as the plan may want; the lab then starts that many spares
     spares = tuple(f"asa-{i:02d}" for i in range(run.headends + 1, run.headends + 41))
     inputs = capacity_inputs_from_roster(
@@ -168,7 +172,7 @@ def step_capacity(run: DemoRun) -> None:
         existing=existing,
         spare_names=spares,
         supernet="10.64.0.0/16",
-        default_model=DEMO_MODEL,
+        default_model=run.model,
     )
     run.capacity = plan_capacity(inputs, catalogue=load_catalogue(catalogue_path))
     console.print(capacity_table(run.capacity))
@@ -406,6 +410,13 @@ def run(
     headends: Annotated[int, typer.Option(min=1, help="Headends in service at start.")] = 2,
     spares: Annotated[int, typer.Option(min=0, help="Spare headends for scale-out.")] = 2,
     forks: Annotated[int, typer.Option(min=1, help="Ansible forks.")] = 16,
+    asa_model: Annotated[
+        str,
+        typer.Option(
+            help=f"Lab ASA model: one of {', '.join(DEMO_THROUGHPUT_MBPS)} "
+            "(ASAv50 for 16,000 agents: 3 headends instead of 81)."
+        ),
+    ] = DEMO_MODEL,
     soak: Annotated[float, typer.Option(min=0, help="Soak window after each wave (s).")] = 2.0,
     plan_only: Annotated[bool, typer.Option("--plan-only", help="Only plan; no lab.")] = False,
     keep_lab: Annotated[bool, typer.Option("--keep-lab", help="Leave the lab running.")] = False,
@@ -414,6 +425,13 @@ def run(
     ),
 ) -> None:
     """The main job on the lab: plan, converge, scale out, provision, verify, migrate, report."""
+    if asa_model not in DEMO_THROUGHPUT_MBPS:
+        console.print(
+            f"[red]--asa-model {asa_model!r}:[/red] the lab emulates "
+            f"{', '.join(DEMO_THROUGHPUT_MBPS)}",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_PLAN_ERROR)
     out_dir.mkdir(parents=True, exist_ok=True)
     state = DemoRun(
         agents=agents,
@@ -424,6 +442,7 @@ def run(
         spares=spares,
         forks=forks,
         soak=soak,
+        model=asa_model,
     )
     started = time.monotonic()
     try:
