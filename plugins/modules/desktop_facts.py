@@ -11,7 +11,8 @@ description:
     C(ansible_facts.homeshift_desktop) - hostname, domain, OS build, disks, network adapters, TPM,
     BitLocker volumes, installed Cisco products, VPN agent services, pending reboot, cached logons.
   - Uses the same connection variables, security defaults and retry policy as
-    M(homeshift.core.desktop_state).
+    M(homeshift.core.desktop_state). Retry options the task leaves out come from the variables
+    C(homeshift_winrm_connection_retries) and C(homeshift_winrm_connection_retry_delay) when set.
 version_added: 0.1.0
 author: homeshift contributors
 extends_documentation_fragment:

@@ -200,10 +200,12 @@ PREFLIGHT_PLAYBOOK = """
     - name: Read the desktop and record the verdict
       homeshift.core.desktop_facts:
         preflight: true
-        connection_retries: 1
+      vars:
+        homeshift_winrm_connection_retries: 2
+        homeshift_winrm_connection_retry_delay: 0.1
     - name: Show the verdict
       ansible.builtin.debug:
-        msg: "VERDICT {{ inventory_hostname }} {{ homeshift_preflight.status }}"
+        msg: "VERDICT {{ inventory_hostname }} {{ homeshift_preflight.values() | join(' ') }}"
 """
 
 
@@ -218,5 +220,6 @@ def test_preflight_records_the_verdict_instead_of_failing(tmp_path: Path) -> Non
     assert code == 0, out
     assert "VERDICT desk-basic-http failed" in out
     assert "VERDICT desk-closed-port unreachable" in out
+    assert "(after 2 attempts)" in out  # homeshift_winrm_connection_retries applied
     assert out.count("failed=0") == 3 and "unreachable=1" not in out
     assert "Very-Secret-1" not in out
