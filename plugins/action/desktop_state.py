@@ -111,10 +111,16 @@ class ActionModule(HomeshiftAction):
             ),
             secrets=settings.secrets(),
         )
-        result.update(ansible_result(outcome, with_diff=bool(self._task.diff)))
+        result.update(
+            ansible_result(
+                outcome,
+                with_diff=bool(self._task.diff),
+                all_results=self._display.verbosity >= 1 or bool(self._task.check_mode),
+            )
+        )
         stats = run_stats(host, outcome.red_reasons, outcome.reboot_required)
         if stats:
-            # aggregated by the strategy into the run's custom stats, as set_stats would
+            # appended by the strategy to the run's custom stats, as set_stats aggregate would
             result["ansible_stats"] = {"data": stats, "per_host": False, "aggregate": True}
         if args["fail_when_red"] and outcome.red and not outcome.failed:
             result["failed"] = True
@@ -135,10 +141,14 @@ class ActionModule(HomeshiftAction):
 
 
 def run_stats(host: str, red_reasons: tuple[str, ...], reboot_required: bool) -> dict[str, Any]:
-    """This desktop's share of the run's custom stats (red desktops, reboots pending)."""
+    """This desktop's share of the run's custom stats (red desktops, reboots pending).
+
+    Lists of host names: aggregating a list appends in place, while a dict would be copied whole
+    for every desktop (quadratic over 16,000). The reasons are in the host's ``red_reasons``.
+    """
     stats: dict[str, Any] = {}
     if red_reasons:
-        stats["homeshift_red_desktops"] = {host: list(red_reasons)}
+        stats["homeshift_red_desktops"] = [host]
     if reboot_required:
         stats["homeshift_reboot_required"] = [host]
     return stats

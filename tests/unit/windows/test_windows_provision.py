@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from homeshift.windows import agent
-from homeshift.windows.provision import BusyRetryPolicy, gather_facts, provision
+from homeshift.windows.provision import BusyRetryPolicy, ansible_result, gather_facts, provision
 from homeshift.windows.resources import ComplianceCheck, Document, File, MsiPackage, Service
 from homeshift.windows.transport import CommandResult, UnreachableError
 
@@ -224,3 +224,17 @@ def test_gather_facts_sends_no_resources() -> None:
     assert transport.documents[0]["resources"] == []
     assert transport.documents[0]["gather_facts"] is True
     assert outcome.facts["hostname"] == "BER-D1"
+
+
+def test_ansible_result_lists_only_notable_resources_unless_asked() -> None:
+    """Unchanged, compliant resources are ids only: the controller keeps every result all run."""
+    transport = FakeTransport(
+        lambda doc, n: [_ok(r, changed=r["id"] == "vpn-profile") for r in doc["resources"]]
+    )
+    outcome = _run(transport, CORE, SVC, PROFILE)
+    short = ansible_result(outcome, with_diff=False)
+    assert [r["id"] for r in short["results"]] == ["vpn-profile"]
+    assert short["unchanged_resources"] == ["vpn-core", "vpn-service"]
+    assert short["changed_resources"] == ["vpn-profile"]
+    full = ansible_result(outcome, with_diff=False, all_results=True)
+    assert [r["id"] for r in full["results"]] == ["vpn-core", "vpn-service", "vpn-profile"]
