@@ -38,6 +38,12 @@ def main() -> int:
     parser.add_argument("--agents", type=int, default=1000)
     parser.add_argument("--forks", type=int, default=16)
     parser.add_argument(
+        "--winrm",
+        choices=["http", "https"],
+        default="http",
+        help="https: the lab's desktops only over HTTPS (NTLM), as `homeshift demo --winrm https`",
+    )
+    parser.add_argument(
         "--asa-model",
         default="",
         help="lab ASA model (default: the demo's ASAv10 up to 2,000 agents, ASAv50 above)",
@@ -60,6 +66,8 @@ def main() -> int:
                 str(args.forks),
                 "--asa-model",
                 model,
+                "--winrm",
+                args.winrm,
                 "--soak",
                 "0",
                 "--keep-lab",
@@ -107,7 +115,10 @@ def main() -> int:
             check=False,
         )
     controller_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"whole flow, {args.agents} agents / desktops, forks {args.forks}, {model}")
+    print(
+        f"whole flow, {args.agents} agents / desktops, forks {args.forks}, {model},"
+        f" WinRM over {args.winrm}"
+    )
     print(f"{'phase':<24}{'seconds':>10}")
     for name, seconds in phases:
         print(f"{name:<24}{float(seconds):>10.1f}")

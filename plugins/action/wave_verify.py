@@ -20,6 +20,7 @@ from ansible_collections.homeshift.core.plugins.plugin_utils.action import (
 
 from homeshift.migration.wave_run import verify_desktops
 from homeshift.verify.desktop import ExpectationsError
+from homeshift.verify.inventory import InventoryError
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "hosts": {"type": "list", "elements": "str", "required": True},
@@ -61,7 +62,7 @@ class ActionModule(HomeshiftAction):
                 contextlib.redirect_stderr(io.StringIO()),
             ):
                 verdicts = verify_desktops(hosts, Path(args["results"]), args["concurrency"])
-        except ExpectationsError as exc:
+        except (ExpectationsError, InventoryError) as exc:
             result.update(failed=True, msg=str(exc))
             return result
         result.update(

@@ -93,7 +93,7 @@ def verify(
             str(inventory),
             concurrency,
         )
-    except ExpectationsError as exc:
+    except (ExpectationsError, InventoryError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     try:

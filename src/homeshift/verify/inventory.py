@@ -39,6 +39,9 @@ class Target:
     enable_secret: str = field(default="", repr=False)
     #: the host's ``homeshift_*`` variables (role settings), for expectations from role defaults
     role_vars: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: ``ansible_winrm_ca_trust_path`` of a desktop over HTTPS (testinfra's winrm:// URL cannot
+    #: carry it; the runner hands it to pywinrm through REQUESTS_CA_BUNDLE)
+    ca_trust_path: str = ""
 
     @property
     def key(self) -> str:
@@ -78,7 +81,8 @@ def target_for(name: str, kind: Kind, host_vars: Mapping[str, Any]) -> Target:
             query = "no_verify_ssl=true" if validation == "ignore" else ""
         spec = f"winrm://{credentials}@{address}:{port}" + (f"?{query}" if query else "")
         role_vars = {k: v for k, v in host_vars.items() if str(k).startswith("homeshift_")}
-        return Target(name, kind, address, port, spec, role_vars=role_vars)
+        ca = _text(host_vars.get("ansible_winrm_ca_trust_path")) if scheme == "https" else ""
+        return Target(name, kind, address, port, spec, role_vars=role_vars, ca_trust_path=ca)
     port = int(host_vars.get("ansible_port") or 22)
     secret = _text(
         host_vars.get("ansible_become_password")

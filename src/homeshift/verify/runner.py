@@ -7,6 +7,7 @@ show them to every user of the machine (``ps``). pytest writes JUnit XML; the pl
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from homeshift.verify import asa_backend
-from homeshift.verify.inventory import Target
+from homeshift.verify.inventory import InventoryError, Target
 
 SUITES_DIR = Path(__file__).parent / "suites"
 Suite = Literal["desktop", "headend", "all"]
@@ -90,10 +91,14 @@ def run_suites(
 ) -> VerifyRun:
     import pytest
 
+    ca_bundle = shared_ca_bundle(targets)
     for target in targets:
         asa_backend.INVENTORY_NAMES[target.key] = target.name
         if target.enable_secret:
             asa_backend.ENABLE_SECRETS[target.key] = target.enable_secret
+    previous_bundle = os.environ.get("REQUESTS_CA_BUNDLE")
+    if ca_bundle:
+        os.environ["REQUESTS_CA_BUNDLE"] = ca_bundle
     try:
         code = int(
             pytest.main(
@@ -105,4 +110,24 @@ def run_suites(
     finally:
         for target in targets:
             asa_backend.ENABLE_SECRETS.pop(target.key, None)
+        if ca_bundle:
+            if previous_bundle is None:
+                os.environ.pop("REQUESTS_CA_BUNDLE", None)
+            else:
+                os.environ["REQUESTS_CA_BUNDLE"] = previous_bundle
     return VerifyRun(code, results, junit)
+
+
+def shared_ca_bundle(targets: Sequence[Target]) -> str:
+    """The one ``ansible_winrm_ca_trust_path`` of the HTTPS desktops, or "" when none is set.
+
+    pywinrm (under testinfra's ``winrm://`` backend, whose URL has no CA option) reads the CA
+    bundle from ``REQUESTS_CA_BUNDLE``, one per process: different bundles are an error.
+    """
+    bundles = sorted({t.ca_trust_path for t in targets if t.ca_trust_path})
+    if len(bundles) > 1:
+        raise InventoryError(
+            "desktops use different ansible_winrm_ca_trust_path values "
+            f"({', '.join(bundles)}); verify them separately with --limit"
+        )
+    return bundles[0] if bundles else ""

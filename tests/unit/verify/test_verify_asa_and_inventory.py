@@ -186,3 +186,21 @@ def test_inventory_targets_for_desktops_and_headends(tmp_path: Path) -> None:
     assert [t.name for t in load_targets(inventory, limit="desktops")] == ["BER-D1"]
     with pytest.raises(InventoryError, match="does not exist"):
         load_targets(tmp_path / "missing.yml")
+
+
+def test_https_desktops_hand_their_ca_bundle_to_the_runner() -> None:
+    from homeshift.verify.inventory import target_for
+    from homeshift.verify.runner import shared_ca_bundle
+
+    https = {"ansible_user": "u", "ansible_winrm_scheme": "https", "ansible_port": 5986}
+    a = target_for("A", "desktop", {**https, "ansible_winrm_ca_trust_path": "/lab/ca.pem"})
+    b = target_for("B", "desktop", {**https, "ansible_winrm_ca_trust_path": "/lab/ca.pem"})
+    plain = target_for(
+        "C", "desktop", {**https, "ansible_winrm_scheme": "http", "ansible_port": 5985,
+                         "ansible_winrm_ca_trust_path": "/ignored.pem"}
+    )  # fmt: skip
+    assert shared_ca_bundle([a, b, plain]) == "/lab/ca.pem"
+    assert shared_ca_bundle([plain]) == ""
+    other = target_for("D", "desktop", {**https, "ansible_winrm_ca_trust_path": "/other.pem"})
+    with pytest.raises(InventoryError, match="different ansible_winrm_ca_trust_path"):
+        shared_ca_bundle([a, other])
