@@ -106,9 +106,7 @@ desks:
 
 
 def test_bad_input_fails_each_host_clearly_without_connecting(tmp_path: Path) -> None:
-    (tmp_path / "pb.yml").write_text(PLAYBOOK)
-    (tmp_path / "inv.yml").write_text(INVENTORY)
-    out, code = _ansible_playbook(tmp_path)
+    out, code = _ansible_playbook(tmp_path, PLAYBOOK, INVENTORY)
     assert code == 2, out
     assert "desk-basic-http: 127.0.0.1: Basic authentication over plain HTTP" in out
     assert "desk-bad-resource: resource #2 ('t'): unknown type 'teleport'" in out
@@ -152,9 +150,7 @@ desks:
 
 def test_role_variables_are_checked_per_host_before_connecting(tmp_path: Path) -> None:
     """from_role_vars: the role's argument spec applies per host, errors name host and variable."""
-    (tmp_path / "pb.yml").write_text(ROLE_PLAYBOOK)
-    (tmp_path / "inv.yml").write_text(ROLE_INVENTORY)
-    out, code = _ansible_playbook(tmp_path)
+    out, code = _ansible_playbook(tmp_path, ROLE_PLAYBOOK, ROLE_INVENTORY)
     assert code == 2, out
     assert "desk-not-a-bool: desktop_remote role variables:" in out
     assert "homeshift_vpn_install_sbl" in out and "bool" in out
@@ -167,7 +163,10 @@ def test_role_variables_are_checked_per_host_before_connecting(tmp_path: Path) -
     assert "Traceback" not in out
 
 
-def _ansible_playbook(tmp_path: Path) -> tuple[str, int]:
+def _ansible_playbook(tmp_path: Path, playbook: str, inventory: str) -> tuple[str, int]:
+    """Run ``playbook`` against ``inventory`` (YAML texts); output and exit code."""
+    (tmp_path / "pb.yml").write_text(playbook)
+    (tmp_path / "inv.yml").write_text(inventory)
     env = {
         **os.environ,
         "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
@@ -210,13 +209,13 @@ PREFLIGHT_PLAYBOOK = """
 
 
 def test_preflight_records_the_verdict_instead_of_failing(tmp_path: Path) -> None:
-    (tmp_path / "pb.yml").write_text(PREFLIGHT_PLAYBOOK)
     closed_port = (
         "\n    desk-closed-port: {ansible_host: 127.0.0.1, ansible_port: 1,"
         " ansible_user: u, ansible_password: p}\n"
     )
-    (tmp_path / "inv.yml").write_text(INVENTORY.rstrip("\n") + closed_port)
-    out, code = _ansible_playbook(tmp_path)
+    out, code = _ansible_playbook(
+        tmp_path, PREFLIGHT_PLAYBOOK, INVENTORY.rstrip("\n") + closed_port
+    )
     assert code == 0, out
     assert "VERDICT desk-basic-http failed" in out
     assert "VERDICT desk-closed-port unreachable" in out
