@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
 from homeshift.migration.engine import WaveTask
-from homeshift.migration.live import metrics_from_facts, plan_for_wave
+from homeshift.migration.live import metrics_from_facts, plan_for_wave, run_playbook
 from homeshift.planning.capacity import CapacityInputs, plan_capacity
 from homeshift.planning.planfile import PlanDocument
 from homeshift.planning.waves import Wave
@@ -47,3 +53,24 @@ def test_metrics_from_lab_facts() -> None:
     assert (metrics.active, metrics.limit, metrics.participating) == (50, 250, True)
     assert round(metrics.pool_use_pct) == 20
     assert not metrics_from_facts("asa-04", {"sessions": {}, "load_balancing": None}).participating
+
+
+def test_waves_run_without_the_leaking_jsonfile_fact_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """ansible-core's file cache leaks a descriptor per fact written (10,000 desktops: EMFILE)."""
+    import ansible_runner
+
+    seen: dict[str, Any] = {}
+
+    def fake_run(**kwargs: Any) -> Any:
+        seen.update(kwargs)
+        return SimpleNamespace(status="successful", rc=0)
+
+    monkeypatch.setattr(ansible_runner, "run", fake_run)
+    assert run_playbook("wave.yml", [tmp_path], {"wave": 1}, tmp_path / "a", "w1") == (
+        "successful",
+        0,
+    )
+    assert seen["fact_cache_type"] != "jsonfile"
+    assert seen["playbook"].endswith("playbooks/wave.yml")
