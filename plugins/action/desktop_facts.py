@@ -22,12 +22,6 @@ from ansible_collections.homeshift.core.plugins.plugin_utils.action import (
 from homeshift.windows.provision import gather_facts
 from homeshift.windows.transport import ConfigurationError
 
-#: task option -> variable it comes from when the task does not set it
-RETRY_VARIABLES = {
-    "connection_retries": "homeshift_winrm_connection_retries",
-    "connection_retry_delay": "homeshift_winrm_connection_retry_delay",
-}
-
 ARGUMENT_SPEC: dict[str, Any] = {
     "preflight": {"type": "bool", "default": False},
     **WINRM_RETRY_OPTIONS,
@@ -41,10 +35,12 @@ class ActionModule(HomeshiftAction):
         self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]
     ) -> dict[str, Any]:
         host = inventory_host(task_vars)
-        args = {**args, **self.retry_variables(task_vars)}
         try:
+            # retries from homeshift_winrm_connection_retries / _delay when the task leaves
+            # them out: no "{{ ... }}" argument for Ansible to compile in every forked worker
+            args = {**args, **self.retry_options_from_vars(task_vars)}
             settings = self.winrm_settings(task_vars)
-        except ConfigurationError as exc:
+        except (ConfigurationError, TypeError) as exc:
             if args["preflight"]:
                 return preflight_result(result, "failed", f"{host}: {exc}")
             return failed(result, f"{host}: {exc}")
@@ -63,19 +59,6 @@ class ActionModule(HomeshiftAction):
         if facts:
             result["ansible_facts"] = facts
         return result
-
-    def retry_variables(self, task_vars: dict[str, Any]) -> dict[str, Any]:
-        """Retry options the task leaves out, from the role's ``homeshift_winrm_*`` variables.
-
-        So a playbook needs no ``"{{ homeshift_winrm_connection_retries }}"`` argument, which
-        Ansible would compile again in every desktop's forked worker.
-        """
-        found: dict[str, Any] = {}
-        for option, variable in RETRY_VARIABLES.items():
-            if option not in self._task.args and variable in task_vars:
-                kind = float if option.endswith("delay") else int
-                found[option] = kind(self._templar.template(task_vars[variable]))
-        return found
 
 
 def preflight_result(result: dict[str, Any], status: str, reason: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.homeshift.core.plugins.plugin_utils.action import (
     WINRM_RETRY_OPTIONS,
+    WINRM_RETRY_VARIABLES,
     HomeshiftAction,
     failed,
     inventory_host,
@@ -41,13 +42,12 @@ ARGUMENT_SPEC: dict[str, Any] = {
     **WINRM_RETRY_OPTIONS,
 }
 
-#: role variable -> task option it sets when from_role_vars is true
+#: task option -> the role variable that sets it when from_role_vars is true
 ROLE_OPTION_VARIABLES = {
     "fail_when_red": "homeshift_desktop_fail_when_red",
     "msi_busy_retries": "homeshift_msi_busy_retries",
     "msi_busy_delay": "homeshift_msi_busy_delay",
-    "connection_retries": "homeshift_winrm_connection_retries",
-    "connection_retry_delay": "homeshift_winrm_connection_retry_delay",
+    **WINRM_RETRY_VARIABLES,
 }
 
 ROLE_ARGUMENT_SPECS = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ansible.module_utils.common.validation import check_type_float, check_type_int
 from ansible.plugins.action import ActionBase
 
 if TYPE_CHECKING:  # the transports are imported only by the plugins that use them
@@ -53,6 +54,17 @@ WINRM_RETRY_OPTIONS: dict[str, Any] = {
 }
 
 
+#: WINRM_RETRY_OPTIONS -> the variables that set them when a task leaves them out (the
+#: desktop_remote role's defaults), so playbooks need no per-desktop Jinja for them
+WINRM_RETRY_VARIABLES = {
+    "connection_retries": "homeshift_winrm_connection_retries",
+    "connection_retry_delay": "homeshift_winrm_connection_retry_delay",
+}
+
+#: option type -> Ansible's own converter (raises TypeError on a value of the wrong type)
+_TYPE_CHECKS: dict[str, Any] = {"int": check_type_int, "float": check_type_float}
+
+
 class HomeshiftAction(ActionBase):
     """Base of the homeshift action plugins: controller-side, arguments validated once."""
 
@@ -78,6 +90,22 @@ class HomeshiftAction(ActionBase):
     def templated(self, task_vars: dict[str, Any], names: list[str]) -> dict[str, Any]:
         """``task_vars[name]`` templated for each name (passwords may come from a vault)."""
         return {k: self._templar.template(task_vars[k]) for k in names}
+
+    def retry_options_from_vars(self, task_vars: dict[str, Any]) -> dict[str, Any]:
+        """WinRM retry options the task leaves out, from ``WINRM_RETRY_VARIABLES`` when set.
+
+        Typed as ``WINRM_RETRY_OPTIONS`` says; raises TypeError naming the variable.
+        """
+        found: dict[str, Any] = {}
+        for option, variable in WINRM_RETRY_VARIABLES.items():
+            if option in self._task.args or variable not in task_vars:
+                continue
+            check = _TYPE_CHECKS[WINRM_RETRY_OPTIONS[option]["type"]]
+            try:
+                found[option] = check(self._templar.template(task_vars[variable]))
+            except TypeError as exc:
+                raise TypeError(f"{variable}: {exc}") from None
+        return found
 
     def asa_connection(
         self, task_vars: dict[str, Any], args: dict[str, Any], **extra: Any

@@ -222,3 +222,22 @@ def test_preflight_records_the_verdict_instead_of_failing(tmp_path: Path) -> Non
     assert "(after 2 attempts)" in out  # homeshift_winrm_connection_retries applied
     assert out.count("failed=0") == 3 and "unreachable=1" not in out
     assert "Very-Secret-1" not in out
+
+
+def test_a_bad_retry_variable_is_a_verdict_naming_it(tmp_path: Path) -> None:
+    playbook = PREFLIGHT_PLAYBOOK.replace(
+        "      vars:\n        homeshift_winrm_connection_retries: 2\n"
+        "        homeshift_winrm_connection_retry_delay: 0.1\n",
+        "",
+    )
+    inventory = (
+        "desks:\n  hosts:\n    desk-bad-retries: {ansible_host: 127.0.0.1, ansible_port: 1,"
+        " ansible_user: u, ansible_password: p, homeshift_winrm_connection_retries: many}\n"
+    )
+    out, code = _ansible_playbook(tmp_path, playbook, inventory)
+    assert code == 0, out
+    assert (
+        "VERDICT desk-bad-retries failed desk-bad-retries: homeshift_winrm_connection_retries:"
+        in out
+    )
+    assert "Traceback" not in out
