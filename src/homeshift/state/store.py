@@ -9,6 +9,8 @@ one transaction: it commits whole or not at all, so a killed run leaves a consis
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -183,8 +185,8 @@ def _build_engine(url: URL) -> Engine:
             # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+            _enable_wal(cursor)
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
@@ -202,6 +204,25 @@ def _build_engine(url: URL) -> Engine:
     raise StoreError(
         f"unsupported store URL {display_url(url)}: use sqlite:///PATH or postgresql://..."
     )
+
+
+def _enable_wal(cursor: Any, timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:
+    """Switch the database to WAL, retrying while another connection holds the lock.
+
+    Why a loop: the switch needs an exclusive lock, and when several processes create the same
+    fresh database at once SQLite can answer ``database is locked`` at once instead of waiting
+    out the busy timeout (seen under load in ``test_store_concurrency``). WAL is stored in the
+    file, so once one connection has switched, the others find it set.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 class Store:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from store_scenarios import (
 )
 
 from homeshift.state import Store, schema
-from homeshift.state.store import create_store_engine
+from homeshift.state.store import _enable_wal, create_store_engine
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +118,30 @@ def test_killed_upgrade_keeps_previous_version(tmp_path: Path) -> None:
     store.close()
     with Store.open(url) as healed:
         assert healed.version() == migrations.SCHEMA_VERSION
+
+
+class _LockedCursor:
+    """A cursor whose journal-mode switch is refused ``locked`` times, as under concurrent opens."""
+
+    def __init__(self, locked: int, error: str = "database is locked") -> None:
+        self.locked, self.error, self.calls = locked, error, 0
+
+    def execute(self, sql: str) -> None:
+        self.calls += 1
+        if self.calls <= self.locked:
+            raise sqlite3.OperationalError(self.error)
+
+
+def test_wal_switch_waits_out_a_lock_held_by_another_opener() -> None:
+    cursor = _LockedCursor(locked=3)
+    _enable_wal(cursor, timeout_s=5)
+    assert cursor.calls == 4
+
+
+def test_wal_switch_gives_up_after_the_timeout_and_on_other_errors() -> None:
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _enable_wal(_LockedCursor(locked=10_000), timeout_s=0.2)
+    other = _LockedCursor(locked=1, error="disk I/O error")
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        _enable_wal(other, timeout_s=5)
+    assert other.calls == 1
