@@ -12,15 +12,14 @@ desktop and would compile every template again in each fork (docs/benchmarks.md)
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.homeshift.core.plugins.plugin_utils.action import (
     WINRM_RETRY_OPTIONS,
     WINRM_RETRY_VARIABLES,
     HomeshiftAction,
+    desktop_role_spec,
     failed,
     inventory_host,
     winrm_transport,
@@ -50,24 +49,11 @@ ROLE_OPTION_VARIABLES = {
     **WINRM_RETRY_VARIABLES,
 }
 
-ROLE_ARGUMENT_SPECS = (
-    Path(__file__).resolve().parents[2] / "roles" / "desktop_remote" / "meta" / "argument_specs.yml"
-)
-
-
-def _load_role_spec(path: Path = ROLE_ARGUMENT_SPECS) -> dict[str, Any]:
-    """The role's option spec (descriptions dropped): what ArgumentSpecValidator checks."""
-    options = yaml.safe_load(path.read_text(encoding="utf-8"))["argument_specs"]["main"]["options"]
-    return {
-        name: {k: v for k, v in option.items() if k not in ("description", "version_added")}
-        for name, option in options.items()
-    }
-
 
 # Built at import: the strategy imports this module in the controller's main process, so every
 # forked worker inherits the validator (its constructor deep-copies the spec) and the compiled
 # profile template instead of redoing both per desktop.
-ROLE_SPEC = _load_role_spec()
+ROLE_SPEC = desktop_role_spec()
 ROLE_VALIDATOR = ArgumentSpecValidator(ROLE_SPEC)
 warm_template()
 
@@ -83,7 +69,7 @@ class ActionModule(HomeshiftAction):
             return failed(result, f"{host}: give either resources or from_role_vars: true")
         try:
             if args["from_role_vars"]:
-                variables = self.role_variables(task_vars)
+                variables = self.role_variables(task_vars, ROLE_SPEC, ROLE_VALIDATOR)
                 args = {**args, **{o: variables[v] for o, v in ROLE_OPTION_VARIABLES.items()}}
                 groups = selected_groups(
                     task_vars.get("ansible_run_tags") or ["all"],
@@ -128,16 +114,6 @@ class ActionModule(HomeshiftAction):
                 f"{host}: desktop is not compliant (red): {'; '.join(outcome.red_reasons)}"
             )
         return result
-
-    def role_variables(self, task_vars: dict[str, Any]) -> dict[str, Any]:
-        """The role's variables for this host, typed and checked against its argument spec."""
-        present = [name for name in ROLE_SPEC if name in task_vars]
-        values = self.templated(task_vars, present)
-        validated = ROLE_VALIDATOR.validate(values)
-        if validated.error_messages:
-            problems = "; ".join(str(m) for m in validated.error_messages)
-            raise ResourceError(f"desktop_remote role variables: {problems}")
-        return dict(validated.validated_parameters)
 
 
 def run_stats(host: str, red_reasons: tuple[str, ...], reboot_required: bool) -> dict[str, Any]:

@@ -23,6 +23,11 @@ options:
       - Never fail the host; record the verdict as the fact C(homeshift_preflight) with
         C(status) (C(ok), C(unreachable) or C(failed)) and C(reason), which
         M(homeshift.core.wave_gate) reads. One task per desktop (C(playbooks/wave.yml)).
+      - The same agent run checks the Windows build and the free space on C against
+        C(homeshift_compliance_os_build_min) and C(homeshift_compliance_free_disk_gb_min) (the
+        C(desktop_remote) role's variables and defaults, 19045 and 10 GB). A desktop below
+        either fails its preflight (C(status=failed), the reason names the check and what was
+        observed), so the wave gate holds its agent back instead of moving it.
     type: bool
     default: false
 attributes:

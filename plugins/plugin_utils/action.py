@@ -10,8 +10,11 @@ everywhere; failures become a ``failed`` result, never a traceback.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import yaml
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.validation import check_type_float, check_type_int
 from ansible.plugins.action import ActionBase
 
@@ -61,6 +64,11 @@ WINRM_RETRY_VARIABLES = {
     "connection_retry_delay": "homeshift_winrm_connection_retry_delay",
 }
 
+#: the desktop_remote role's argument spec: its variables' types and defaults, in one place
+DESKTOP_ROLE_ARGUMENT_SPECS = (
+    Path(__file__).resolve().parents[2] / "roles" / "desktop_remote" / "meta" / "argument_specs.yml"
+)
+
 #: option type -> Ansible's own converter (raises TypeError on a value of the wrong type)
 _TYPE_CHECKS: dict[str, Any] = {"int": check_type_int, "float": check_type_float}
 
@@ -90,6 +98,23 @@ class HomeshiftAction(ActionBase):
     def templated(self, task_vars: dict[str, Any], names: list[str]) -> dict[str, Any]:
         """``task_vars[name]`` templated for each name (passwords may come from a vault)."""
         return {k: self._templar.template(task_vars[k]) for k in names}
+
+    def role_variables(
+        self, task_vars: dict[str, Any], spec: dict[str, Any], validator: ArgumentSpecValidator
+    ) -> dict[str, Any]:
+        """The ``spec``'s role variables for this host: templated, typed, defaults filled in.
+
+        ``validator`` is ``ArgumentSpecValidator(spec)``, built once at import (its constructor
+        deep-copies the spec). Raises ResourceError naming the variables that are wrong.
+        """
+        from homeshift.windows.resources import ResourceError
+
+        values = self.templated(task_vars, [name for name in spec if name in task_vars])
+        validated = validator.validate(values)
+        if validated.error_messages:
+            problems = "; ".join(str(m) for m in validated.error_messages)
+            raise ResourceError(f"desktop_remote role variables: {problems}")
+        return dict(validated.validated_parameters)
 
     def retry_options_from_vars(self, task_vars: dict[str, Any]) -> dict[str, Any]:
         """WinRM retry options the task leaves out, from ``WINRM_RETRY_VARIABLES`` when set.
@@ -136,6 +161,19 @@ class HomeshiftAction(ActionBase):
         return WinRMSettings.from_host_vars(
             self.templated(task_vars, names), inventory_host(task_vars)
         )
+
+
+def desktop_role_spec(path: Path = DESKTOP_ROLE_ARGUMENT_SPECS) -> dict[str, Any]:
+    """The desktop_remote role's option spec (descriptions dropped), for ArgumentSpecValidator.
+
+    The plugins that read the role's variables themselves (``desktop_state`` with
+    ``from_role_vars``, the ``desktop_facts`` preflight) check them against it.
+    """
+    options = yaml.safe_load(path.read_text(encoding="utf-8"))["argument_specs"]["main"]["options"]
+    return {
+        name: {k: v for k, v in option.items() if k not in ("description", "version_added")}
+        for name, option in options.items()
+    }
 
 
 def inventory_host(task_vars: dict[str, Any]) -> str:

@@ -67,8 +67,15 @@ def test_demo_runs_the_whole_move_and_migrate_resumes_without_moving_anyone_twic
         assert report["finished"] and not report["held"]
         assert report["decisions"][0]["action"] == "merge"
         assert report["waves_run"] == 2
-        assert report["moved"] == schedulable
-        assert all(not o["held"] for o in report["outcomes"])
+        # the lab seeds a few desktops below the role's minimum build or nearly full: the
+        # preflight holds exactly those, with the check that failed; everyone else moves
+        held = [h for o in report["outcomes"] for h in o["held"]]
+        assert held, "the seeded lab has desktops below the role's minimums"
+        for h in held:
+            assert h["reason"].startswith("desktop preflight failed: "), h
+            assert ": not ready: " in h["reason"], h
+            assert "os-build" in h["reason"] or "free-disk" in h["reason"], h
+        assert report["moved"] + len(held) == schedulable
 
         scale_out = json.loads((out / "scale-out.json").read_text())
         assert scale_out["ok"] and len(scale_out["added_headends"]) == 2

@@ -79,6 +79,7 @@ class WaveLab:
     stopped_agent: str
     install_fails: str  # agent whose desktop answers every msiexec with 1603
     auth_fails: str  # agent whose desktop refuses the credentials (401)
+    disk_full: str  # agent whose desktop has 2 GB free on C (the role's minimum is 10)
     first: WaveRun
     second: WaveRun
     emls_after_first: dict[str, float]
@@ -237,7 +238,7 @@ def wave_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WaveLab]:
             )
         )
         wave1 = next(w for w in plan["waves"] if w["number"] == 1)["agents"]
-        assert len(wave1) >= 5, plan["waves"]
+        assert len(wave1) >= 7, plan["waves"]
         store_url = f"sqlite:///{base / 'state.db'}"
         from homeshift.roster import load_roster
 
@@ -256,6 +257,9 @@ def wave_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WaveLab]:
             agent = loaded.get(employee_id)
             assert agent is not None
             handle.call("windows.inject_fault", host=agent.desktop, fault=fault)
+        disk_full = loaded.get(wave1[5])
+        assert disk_full is not None
+        handle.call("windows.mutate", host=disk_full.desktop, action="set_free_gb", gb=2.0)
         variables = {
             "homeshift_plan_file": str(plan_path),
             "homeshift_roster_file": str(roster),
@@ -304,6 +308,7 @@ def wave_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WaveLab]:
             stopped_agent,
             install_fails,
             auth_fails,
+            disk_full.employee_id,
             first,
             second,
             emls,
@@ -323,7 +328,7 @@ def test_first_run_moves_the_ready_agents_and_holds_the_others(wave_lab: WaveLab
     held = {h["employee_id"]: h["reason"] for h in outcome["held"]}
     expected_moved = [e for e in wave_lab.wave1 if e not in held]
     assert outcome["moved"] == expected_moved
-    assert len(outcome["moved"]) == len(wave_lab.wave1) - 5
+    assert len(outcome["moved"]) == len(wave_lab.wave1) - 6
     for employee_id in wave_lab.revoked:
         assert held[employee_id] == "no signed data-protection declaration on file"
     assert held[wave_lab.stopped_agent] == "desktop unreachable"
@@ -331,11 +336,17 @@ def test_first_run_moves_the_ready_agents_and_holds_the_others(wave_lab: WaveLab
     assert "401" in held[wave_lab.auth_fails] or "auth" in held[wave_lab.auth_fails].lower()
     assert held[wave_lab.install_fails].startswith("provisioning failed: ")
     assert "1603" in held[wave_lab.install_fails]
+    # the preflight checks the role's free-disk minimum before anyone moves
+    assert held[wave_lab.disk_full].startswith("desktop preflight failed: ")
+    assert (
+        "not ready: free-disk: free_disk_gb_min not met (observed 2.0)" in held[wave_lab.disk_full]
+    )
     assert set(held) == {
         *wave_lab.revoked,
         wave_lab.stopped_agent,
         wave_lab.install_fails,
         wave_lab.auth_fails,
+        wave_lab.disk_full,
     }
     failed_desktop = next(
         h["desktop"] for h in outcome["held"] if h["employee_id"] == wave_lab.install_fails

@@ -233,6 +233,8 @@ def test_a_bad_retry_variable_is_a_verdict_naming_it(tmp_path: Path) -> None:
     inventory = (
         "desks:\n  hosts:\n    desk-bad-retries: {ansible_host: 127.0.0.1, ansible_port: 1,"
         " ansible_user: u, ansible_password: p, homeshift_winrm_connection_retries: many}\n"
+        "    desk-bad-threshold: {ansible_host: 127.0.0.1, ansible_port: 1,"
+        " ansible_user: u, ansible_password: p, homeshift_compliance_free_disk_gb_min: lots}\n"
     )
     out, code = _ansible_playbook(tmp_path, playbook, inventory)
     assert code == 0, out
@@ -240,4 +242,11 @@ def test_a_bad_retry_variable_is_a_verdict_naming_it(tmp_path: Path) -> None:
         "VERDICT desk-bad-retries failed desk-bad-retries: homeshift_winrm_connection_retries:"
         in out
     )
+    # the preflight thresholds are the role's variables, checked against its argument spec
+    # before anything is sent (port 1 would otherwise make the verdict "unreachable")
+    assert (
+        "VERDICT desk-bad-threshold failed desk-bad-threshold: desktop_remote role variables:"
+        in out
+    )
+    assert "homeshift_compliance_free_disk_gb_min" in out and "float" in out
     assert "Traceback" not in out

@@ -104,17 +104,38 @@ def _personalise(variables: Mapping[str, Any]) -> list[Resource]:
     return resources
 
 
+#: the role variables :func:`preflight_resources` reads (its thresholds)
+PREFLIGHT_VARIABLES = ("homeshift_compliance_os_build_min", "homeshift_compliance_free_disk_gb_min")
+
+
+def preflight_resources(variables: Mapping[str, Any]) -> tuple[Resource, ...]:
+    """The checks a desktop must pass before its wave moves it: Windows build and free disk.
+
+    The same two checks (same ids, same thresholds) as the role's ``compliance`` group, so the
+    preflight of ``playbooks/wave.yml`` holds back exactly the desktops provisioning would turn
+    red for these reasons - before the agent is moved, not after. Read-only.
+    """
+    try:
+        return (
+            ComplianceCheck(
+                "os-build",
+                "os_build_min",
+                build=int(variables["homeshift_compliance_os_build_min"]),
+            ),
+            ComplianceCheck(
+                "free-disk",
+                "free_disk_gb_min",
+                drive="C:",
+                gb=float(variables["homeshift_compliance_free_disk_gb_min"]),
+            ),
+        )
+    except KeyError as exc:
+        raise ResourceError(f"compliance: {exc.args[0]} is not set") from None
+
+
 def _compliance(variables: Mapping[str, Any]) -> list[Resource]:
     resources: list[Resource] = [
-        ComplianceCheck(
-            "os-build", "os_build_min", build=int(variables["homeshift_compliance_os_build_min"])
-        ),
-        ComplianceCheck(
-            "free-disk",
-            "free_disk_gb_min",
-            drive="C:",
-            gb=float(variables["homeshift_compliance_free_disk_gb_min"]),
-        ),
+        *preflight_resources(variables),
         ComplianceCheck(
             "network-adapter",
             "network_adapter",

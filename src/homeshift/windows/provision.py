@@ -6,7 +6,7 @@ The Ansible action plugins are thin adapters over :func:`provision` and :func:`g
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -205,10 +205,29 @@ def provision(
 
 
 def gather_facts(
-    host: str, transport: WinRMTransport, secrets: tuple[str, ...] = ()
+    host: str,
+    transport: WinRMTransport,
+    secrets: tuple[str, ...] = (),
+    checks: Sequence[Resource] = (),
 ) -> ProvisionOutcome:
-    """Preflight: one agent run with no resources, facts only."""
-    return provision(host, transport, Document(resources=(), gather_facts=True), secrets=secrets)
+    """Preflight: one agent run in check mode, facts plus the read-only ``checks``."""
+    document = Document(resources=tuple(checks), check_mode=True, gather_facts=True)
+    return provision(host, transport, document, secrets=secrets)
+
+
+def preflight_verdict(outcome: ProvisionOutcome) -> tuple[str, str]:
+    """``(status, reason)`` for the wave gate: ok, unreachable, or failed with the reason.
+
+    A desktop whose checks are not met (red) fails its preflight: the gate holds its agent back
+    with the reasons instead of moving it onto a desktop that is not ready.
+    """
+    if outcome.unreachable:
+        return "unreachable", outcome.msg
+    if outcome.failed:
+        return "failed", outcome.msg
+    if outcome.red:
+        return "failed", f"{outcome.host}: not ready: {'; '.join(outcome.red_reasons)}"
+    return "ok", ""
 
 
 def notable(result: ResourceResult) -> bool:

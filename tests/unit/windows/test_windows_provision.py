@@ -7,7 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from homeshift.windows import agent
-from homeshift.windows.provision import BusyRetryPolicy, ansible_result, gather_facts, provision
+from homeshift.windows.provision import (
+    BusyRetryPolicy,
+    ansible_result,
+    gather_facts,
+    preflight_verdict,
+    provision,
+)
 from homeshift.windows.resources import ComplianceCheck, Document, File, MsiPackage, Service
 from homeshift.windows.transport import CommandResult, UnreachableError
 
@@ -224,6 +230,48 @@ def test_gather_facts_sends_no_resources() -> None:
     assert transport.documents[0]["resources"] == []
     assert transport.documents[0]["gather_facts"] is True
     assert outcome.facts["hostname"] == "BER-D1"
+    assert preflight_verdict(outcome) == ("ok", "")
+
+
+BUILD = ComplianceCheck("os-build", "os_build_min", build=19045)
+DISK = ComplianceCheck("free-disk", "free_disk_gb_min", drive="C:", gb=10.0)
+
+
+def test_preflight_checks_run_read_only_and_a_red_desktop_fails_its_preflight() -> None:
+    observed = {"os-build": 17763, "free-disk": 42.0}
+    transport = FakeTransport(
+        lambda doc, n: [
+            _ok(
+                r,
+                changed=False,
+                compliant=r["id"] == "free-disk",
+                observed=observed[r["id"]],
+            )
+            for r in doc["resources"]
+        ]
+    )
+    outcome = gather_facts("BER-D1", transport, checks=(BUILD, DISK))
+    sent = transport.documents[0]
+    assert [r["id"] for r in sent["resources"]] == ["os-build", "free-disk"]
+    assert sent["check_mode"] is True and sent["gather_facts"] is True
+    assert preflight_verdict(outcome) == (
+        "failed",
+        "BER-D1: not ready: os-build: os_build_min not met (observed 17763)",
+    )
+
+
+def test_preflight_verdict_unreachable_and_failed_carry_the_message() -> None:
+    class Down:
+        def run(self, command: str, arguments: list[str], stdin: bytes) -> CommandResult:
+            raise UnreachableError("127.2.0.9:5986: cannot connect to WinRM: connection refused")
+
+    status, reason = preflight_verdict(gather_facts("BER-D1", Down(), checks=(BUILD,)))
+    assert status == "unreachable" and "connection refused" in reason
+    broken = FakeTransport(
+        lambda doc, n: [_ok(r, changed=False, error="WMI failed") for r in doc["resources"]]
+    )
+    status, reason = preflight_verdict(gather_facts("BER-D1", broken, checks=(BUILD,)))
+    assert status == "failed" and "WMI failed" in reason
 
 
 def test_ansible_result_lists_only_notable_resources_unless_asked() -> None:
