@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -68,7 +69,7 @@ def slice_inventories(inventory: Path, count: int, scratch: Path) -> list[Path]:
 
 def run_playbook(
     inventories: list[Path], scratch: Path, forks: int, extra: dict[str, Any]
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Run desktops.yml once per inventory, all at once (one inventory: an ordinary run)."""
     env = {
         **os.environ,
@@ -107,12 +108,15 @@ def run_playbook(
     codes = [proc.wait() for proc in procs]
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    changed = 0
     for index, code in enumerate(codes):
+        output = (scratch / f"run-{index + 1}.log").read_text()
         if code != 0:
-            print((scratch / f"run-{index + 1}.log").read_text()[-3000:], file=sys.stderr)
+            print(output[-3000:], file=sys.stderr)
             raise SystemExit(f"ansible-playbook ({inventories[index].name}) failed with {code}")
+        changed += sum(int(n) > 0 for n in re.findall(r"\bchanged=(\d+)", output))
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall_s": wall, "cpu_s": cpu}
+    return {"wall_s": wall, "cpu_s": cpu, "changed_hosts": changed}
 
 
 def measure(size: int, forks: int, auth: str, slices: int) -> list[dict[str, Any]]:
@@ -149,6 +153,7 @@ def measure(size: int, forks: int, auth: str, slices: int) -> list[dict[str, Any
                         "wall_s": round(figures["wall_s"], 1),
                         "desktops_per_min": round(size / figures["wall_s"] * 60, 1),
                         "controller_cpu_ms_per_desktop": round(figures["cpu_s"] * 1000 / size, 1),
+                        "changed_hosts": figures["changed_hosts"],
                         "http_requests_per_desktop": round(requests / size, 2),
                         "agent_runs_per_desktop": round(runs / size, 2),
                     }
@@ -172,7 +177,7 @@ def main() -> None:
         parser.error("--slices must be between 1 and --forks")
     header = (
         f"{'desktops':>8} {'phase':>6} {'wall s':>7} {'desk/min':>9} "
-        f"{'cpu ms/desk':>11} {'req/desk':>8}"
+        f"{'cpu ms/desk':>11} {'req/desk':>8} {'changed':>7}"
     )
     rows = [row for size in args.sizes for row in measure(size, args.forks, args.auth, args.slices)]
     print(header)
@@ -180,6 +185,7 @@ def main() -> None:
         print(
             f"{r['desktops']:>8} {r['phase']:>6} {r['wall_s']:>7} {r['desktops_per_min']:>9} "
             f"{r['controller_cpu_ms_per_desktop']:>11} {r['http_requests_per_desktop']:>8}"
+            f" {r['changed_hosts']:>7}"
         )
 
 
