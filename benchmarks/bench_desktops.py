@@ -88,7 +88,7 @@ def run_playbook(
     }
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    procs = []
+    procs, logs = [], []
     for index, inventory in enumerate(inventories):
         command = [
             str(BIN / "ansible-playbook"),
@@ -99,6 +99,7 @@ def run_playbook(
             json.dumps(variables),
         ]
         log = (scratch / f"run-{index + 1}.log").open("w")
+        logs.append(log)
         local_temp = {"ANSIBLE_LOCAL_TEMP": str(scratch / f"tmp-{index + 1}")}
         procs.append(
             subprocess.Popen(
@@ -106,6 +107,8 @@ def run_playbook(
             )
         )
     codes = [proc.wait() for proc in procs]
+    for log in logs:
+        log.close()
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     changed = 0

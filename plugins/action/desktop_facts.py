@@ -36,7 +36,8 @@ ARGUMENT_SPEC: dict[str, Any] = {
 
 #: the role's spec of the preflight thresholds (types, defaults); built at import, as in
 #: desktop_state, so forked workers inherit the validator
-PREFLIGHT_SPEC = {name: desktop_role_spec()[name] for name in PREFLIGHT_VARIABLES}
+_ROLE_SPEC = desktop_role_spec()
+PREFLIGHT_SPEC = {name: _ROLE_SPEC[name] for name in PREFLIGHT_VARIABLES}
 PREFLIGHT_VALIDATOR = ArgumentSpecValidator(PREFLIGHT_SPEC)
 
 

@@ -10,6 +10,7 @@ everywhere; failures become a ``failed`` result, never a traceback.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -163,11 +164,13 @@ class HomeshiftAction(ActionBase):
         )
 
 
+@cache
 def desktop_role_spec(path: Path = DESKTOP_ROLE_ARGUMENT_SPECS) -> dict[str, Any]:
     """The desktop_remote role's option spec (descriptions dropped), for ArgumentSpecValidator.
 
     The plugins that read the role's variables themselves (``desktop_state`` with
-    ``from_role_vars``, the ``desktop_facts`` preflight) check them against it.
+    ``from_role_vars``, the ``desktop_facts`` preflight) check them against it. Read once per
+    process and shared: callers must not change it.
     """
     options = yaml.safe_load(path.read_text(encoding="utf-8"))["argument_specs"]["main"]["options"]
     return {

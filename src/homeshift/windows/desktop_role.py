@@ -113,24 +113,21 @@ def preflight_resources(variables: Mapping[str, Any]) -> tuple[Resource, ...]:
 
     The same two checks (same ids, same thresholds) as the role's ``compliance`` group, so the
     preflight of ``playbooks/wave.yml`` holds back exactly the desktops provisioning would turn
-    red for these reasons - before the agent is moved, not after. Read-only.
+    red for these reasons - before the agent is moved, not after. Read-only. ``variables`` holds
+    both :data:`PREFLIGHT_VARIABLES` (the role's argument spec supplies their defaults); a missing
+    one is a KeyError, which :func:`role_resources` reports per group.
     """
-    try:
-        return (
-            ComplianceCheck(
-                "os-build",
-                "os_build_min",
-                build=int(variables["homeshift_compliance_os_build_min"]),
-            ),
-            ComplianceCheck(
-                "free-disk",
-                "free_disk_gb_min",
-                drive="C:",
-                gb=float(variables["homeshift_compliance_free_disk_gb_min"]),
-            ),
-        )
-    except KeyError as exc:
-        raise ResourceError(f"compliance: {exc.args[0]} is not set") from None
+    return (
+        ComplianceCheck(
+            "os-build", "os_build_min", build=int(variables["homeshift_compliance_os_build_min"])
+        ),
+        ComplianceCheck(
+            "free-disk",
+            "free_disk_gb_min",
+            drive="C:",
+            gb=float(variables["homeshift_compliance_free_disk_gb_min"]),
+        ),
+    )
 
 
 def _compliance(variables: Mapping[str, Any]) -> list[Resource]:
